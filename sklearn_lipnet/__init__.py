@@ -1,0 +1,10 @@
+"""Classify TEM particle images with small CNNs and the feature SVM.
+
+sklearn-lipnet turns the LipNet convolutional networks and the feature-based
+support vector machine of Gryshkevych (Uppsala, 2016) into scikit-learn
+estimators for particle cut-outs from transmission electron microscopy.
+"""
+
+__version__ = "0.1.0.dev0"
+
+__all__ = ["__version__"]
