@@ -43,12 +43,15 @@ class CrossValidationReport:
         Raw confusion matrix of each test fold (rows true, columns predicted).
     fit_time, score_time : ndarray of shape (n_folds,)
         Seconds spent fitting and predicting per fold.
+    estimators : list or None
+        The fitted estimator of each fold, with ``return_estimator=True``.
     """
 
     labels: np.ndarray
     fold_confusion_matrices: np.ndarray
     fit_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
     score_time: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    estimators: list | None = None
 
     def _frame(self, matrix):
         return pd.DataFrame(
@@ -124,6 +127,7 @@ def cross_validate_per_class(
     verbose=0,
     random_state=0,
     error_score="raise",
+    return_estimator=False,
 ):
     """Cross-validate ``estimator`` and keep every fold's confusion matrix.
 
@@ -154,6 +158,8 @@ def cross_validate_per_class(
         Shuffling of the stratified folds when ``cv`` is an int.
     error_score : "raise" or float, default="raise"
         Passed to ``cross_validate``.
+    return_estimator : bool, default=False
+        Keep each fold's fitted estimator (e.g. for training curves).
 
     Returns
     -------
@@ -187,6 +193,7 @@ def cross_validate_per_class(
         n_jobs=n_jobs,
         verbose=verbose,
         error_score=error_score,
+        return_estimator=return_estimator,
     )
     k = len(labels)
     matrices = np.stack(
@@ -201,6 +208,7 @@ def cross_validate_per_class(
         fold_confusion_matrices=matrices,
         fit_time=np.asarray(results["fit_time"]),
         score_time=np.asarray(results["score_time"]),
+        estimators=results.get("estimator"),
     )
 
 
