@@ -173,3 +173,22 @@ def write_image(path, image):
         Image.fromarray(image).save(path)
     else:
         raise ValueError(f"{path}: can only write .png or .tif/.tiff images.")
+
+
+def read_mask(path, image_shape, image_name):
+    """Read a mask file as ``pixel > 0``, checked against its image.
+
+    Returns ``(mask, converted)`` like :func:`read_image`; raises
+    ``ValueError`` naming the file if the shape differs from ``image_shape``
+    (that of ``image_name``) or no pixel is set.
+    """
+    mask, converted = read_image(path)
+    if mask.shape != tuple(image_shape):
+        raise ValueError(
+            f"{path}: mask shape {mask.shape} differs from the shape "
+            f"{tuple(image_shape)} of its image {image_name}."
+        )
+    mask = mask > 0
+    if not mask.any():
+        raise ValueError(f"{path}: mask is empty (no pixel is set).")
+    return mask, converted
