@@ -7,19 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._image_io import (
-    IMAGE_SUFFIXES,
-    ImageReadError,
-    is_image_file,
-    read_image,
-    read_mask,
-)
-
-
-def _read_mask(path, image, image_name, colour):
-    mask, converted = read_mask(path, image.shape, image_name)
-    colour.note(converted, path)
-    return mask
+from ._image_io import IMAGE_SUFFIXES, ImageReadError, is_image_file
 
 
 def _visible(entries):
@@ -64,7 +52,7 @@ def _find_mask(image_path, relative, mask_dir, mask_suffix, listing):
     return None
 
 
-def load_folder(root, *, mask_dir, mask_suffix, problems, colour):
+def load_folder(root, *, mask_dir, mask_suffix, problems, reader):
     root = Path(root)
     mask_root = Path(mask_dir).resolve() if mask_dir is not None else None
     with os.scandir(root) as entries:
@@ -114,13 +102,10 @@ def load_folder(root, *, mask_dir, mask_suffix, problems, colour):
             total += 1
             relative = path.relative_to(root)
             try:
-                image, converted = read_image(path)
-                colour.note(converted, path)
+                image = reader.image(path)
                 mask_path = _find_mask(path, relative, mask_dir, mask_suffix, listing)
                 mask = (
-                    None
-                    if mask_path is None
-                    else _read_mask(mask_path, image, path, colour)
+                    None if mask_path is None else reader.mask(mask_path, image, path)
                 )
             except (ImageReadError, ValueError) as exc:
                 problems.report(exc)

@@ -1,5 +1,6 @@
 """Reading and writing single grayscale particle images (PNG, JPEG, TIFF, MRC)."""
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -192,3 +193,39 @@ def read_mask(path, image_shape, image_name):
     if not mask.any():
         raise ValueError(f"{path}: mask is empty (no pixel is set).")
     return mask, converted
+
+
+class ImageReader:
+    """Reads images and masks for a loader, counting colour conversions.
+
+    A loader reads many files; :meth:`warn` then says once how many colour
+    images became grayscale.
+    """
+
+    def __init__(self):
+        self.n_converted = 0
+        self.example = None
+
+    def _note(self, converted, path):
+        if converted:
+            self.n_converted += 1
+            self.example = self.example or path
+
+    def image(self, path):
+        image, converted = read_image(path)
+        self._note(converted, path)
+        return image
+
+    def mask(self, path, image, image_name):
+        mask, converted = read_mask(path, image.shape, image_name)
+        self._note(converted, path)
+        return mask
+
+    def warn(self, stacklevel=3):
+        if self.n_converted:
+            warnings.warn(
+                f"{self.n_converted} colour image(s) were converted to grayscale "
+                f"(0.299 R + 0.587 G + 0.114 B), e.g. {self.example}.",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )

@@ -7,19 +7,13 @@ import numpy as np
 import pandas as pd
 
 from .._table import _is_missing
-from ._image_io import ImageReadError, read_image, read_mask
+from ._image_io import ImageReadError
 
 INDEX_SUFFIXES = (".csv", ".json", ".jsonl")
 # Column names recognised in an index file, compared case-insensitively.
 _IMAGE_NAMES = ("image", "image_path", "path", "file", "filename")
 _LABEL_NAMES = ("class", "label", "y", "target")
 _MASK_NAMES = ("mask", "mask_path", "mask_file")
-
-
-def _read_mask(path, image, image_name, colour):
-    mask, converted = read_mask(path, image.shape, image_name)
-    colour.note(converted, path)
-    return mask
 
 
 def _read_index(path):
@@ -73,7 +67,7 @@ def _find_column(index, given, names, what, path, required):
     return None
 
 
-def load_index(path, *, image_column, label_column, mask_column, problems, colour):
+def load_index(path, *, image_column, label_column, mask_column, problems, reader):
     index = _read_index(path)
     if len(index) == 0:
         raise ValueError(f"{path}: the index lists no particles.")
@@ -102,9 +96,9 @@ def load_index(path, *, image_column, label_column, mask_column, problems, colou
         try:
             if label_col is not None and _is_missing(record[label_col]):
                 raise ValueError(f"{name}: no class in column {label_col!r}.")
-            image, image_path = _index_image(record[image_col], base, name, colour)
+            image, image_path = _index_image(record[image_col], base, name, reader)
             cell = None if mask_col is None else record[mask_col]
-            mask = _index_mask(cell, image, image_path, base, name, colour)
+            mask = _index_mask(cell, image, image_path, base, name, reader)
         except (ImageReadError, ValueError, FileNotFoundError) as exc:
             problems.report(exc)
             continue
@@ -123,12 +117,12 @@ def load_index(path, *, image_column, label_column, mask_column, problems, colou
     return rows, y, len(index)
 
 
-def _index_mask(cell, image, image_path, base, name, colour):
+def _index_mask(cell, image, image_path, base, name, reader):
     if _is_missing(cell) or (isinstance(cell, str) and not cell.strip()):
         return None
     if isinstance(cell, str):
         mask_path = _resolve(cell, base, name, "mask")
-        return _read_mask(mask_path, image, image_path or name, colour)
+        return reader.mask(mask_path, image, image_path or name)
     mask = np.asarray(cell) > 0
     if mask.shape != image.shape:
         raise ValueError(
@@ -148,12 +142,10 @@ def _resolve(cell, base, name, what):
     return path
 
 
-def _index_image(cell, base, name, colour):
+def _index_image(cell, base, name, reader):
     if isinstance(cell, str):
         image_path = _resolve(cell, base, name, "image")
-        image, converted = read_image(image_path)
-        colour.note(converted, image_path)
-        return image, image_path
+        return reader.image(image_path), image_path
     if _is_missing(cell):
         raise ValueError(f"{name}: no image.")
     # The pixels themselves, as nested lists (JSON) or an array.

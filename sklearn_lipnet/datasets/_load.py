@@ -7,6 +7,7 @@ import pandas as pd
 
 from .._table import _is_missing, as_particle_table
 from ._folder import load_folder
+from ._image_io import ImageReader
 from ._index import INDEX_SUFFIXES, load_index
 
 # How many skipped files a warning lists by name.
@@ -38,28 +39,6 @@ class _Problems:
             UserWarning,
             stacklevel=3,
         )
-
-
-class _Colour:
-    """Counts colour images converted to grayscale, to say so once."""
-
-    def __init__(self):
-        self.count = 0
-        self.example = None
-
-    def note(self, converted, path):
-        if converted:
-            self.count += 1
-            self.example = self.example or path
-
-    def warn(self):
-        if self.count:
-            warnings.warn(
-                f"{self.count} colour image(s) were converted to grayscale "
-                f"(0.299 R + 0.587 G + 0.114 B), e.g. {self.example}.",
-                UserWarning,
-                stacklevel=3,
-            )
 
 
 def load_particles(
@@ -161,14 +140,14 @@ def load_particles(
     if mask_dir is not None and not Path(mask_dir).is_dir():
         raise FileNotFoundError(f"mask_dir {mask_dir}: no such folder.")
     problems = _Problems(on_error)
-    colour = _Colour()
+    reader = ImageReader()
     if path.is_dir():
         rows, y, total = load_folder(
             path,
             mask_dir=mask_dir,
             mask_suffix=mask_suffix,
             problems=problems,
-            colour=colour,
+            reader=reader,
         )
     elif path.suffix.lower() in INDEX_SUFFIXES:
         rows, y, total = load_index(
@@ -177,14 +156,14 @@ def load_particles(
             label_column=label_column,
             mask_column=mask_column,
             problems=problems,
-            colour=colour,
+            reader=reader,
         )
     else:
         raise ValueError(
             f"{path}: expected a folder or an index file "
             f"({', '.join(INDEX_SUFFIXES)}), got a {path.suffix or 'plain'} file."
         )
-    colour.warn()
+    reader.warn()
     problems.warn(total)
     if not rows:
         raise ValueError(f"{path}: no particle could be loaded.")
