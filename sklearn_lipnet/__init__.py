@@ -5,6 +5,13 @@ support vector machine of Gryshkevych (Uppsala, 2016) into scikit-learn
 estimators for particle cut-outs from transmission electron microscopy.
 """
 
+from ._augmentation import Augmentation
+from ._classifier import LipNetClassifier
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "Augmentation",
+    "LipNetClassifier",
+    "__version__",
+]
