@@ -7,11 +7,13 @@ estimators for particle cut-outs from transmission electron microscopy.
 
 from ._augmentation import Augmentation
 from ._classifier import LipNetClassifier
+from ._preprocessing import ParticlePreprocessor
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Augmentation",
     "LipNetClassifier",
+    "ParticlePreprocessor",
     "__version__",
 ]
