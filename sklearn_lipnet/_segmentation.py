@@ -18,8 +18,9 @@ def _membrane_darkness(image, sigma):
 
     The difference of two Gaussians removes the slowly varying background
     (ice thickness) and keeps structures about ``sigma`` to ``4 * sigma``
-    pixels wide. The noise level is estimated robustly on the image border,
-    which in a cut-out is mostly surrounding.
+    pixels wide. The unit is the noise level, estimated robustly on the
+    image border (in a cut-out mostly surrounding), but at least 5 % of the
+    strongest structure's darkness.
     """
     dog = ndi.gaussian_filter(image, 4 * sigma) - ndi.gaussian_filter(image, sigma)
     height, width = image.shape
@@ -34,8 +35,11 @@ def _membrane_darkness(image, sigma):
     )
     median = np.median(border)
     spread = 1.4826 * np.median(np.abs(border - median))
-    if not spread > 0:
-        spread = np.std(dog) or 1.0
+    # Nearly noiseless images: measure darkness against the strongest
+    # structure instead, or a faint membrane would drown beside dense content.
+    spread = max(spread, 0.05 * np.percentile(np.abs(dog - median), 99.9))
+    if not spread > 0:  # a blank image
+        spread = 1.0
     return (dog - median) / spread
 
 
