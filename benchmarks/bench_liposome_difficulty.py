@@ -105,11 +105,11 @@ def evaluate(problem, weights_name, n_samples, args):
     return rows
 
 
-def markdown(rows, args, info):
+def markdown(rows, args, info, command):
     lines = [
         "# How hard are the synthetic liposomes?",
         "",
-        f"`python benchmarks/bench_liposome_difficulty.py --device {args.device}` "
+        f"`{command}` "
         f"({args.folds}-fold stratified cross-validation, mode={args.mode!r}, "
         f"size 28, LipNet-4 max_epochs={args.max_epochs}, seed {args.seed}). "
         "Per class: TPR / PPV / F1.",
@@ -142,6 +142,10 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--problems", nargs="+", default=list(CLASSES))
     args = parser.parse_args(argv)
+    command = " ".join(
+        ["python benchmarks/bench_liposome_difficulty.py"]
+        + (sys.argv[1:] if argv is None else list(argv))
+    )
     info = machine_info()
     rows = []
     for problem in args.problems:
@@ -152,7 +156,7 @@ def main(argv=None):
             if n_samples:
                 rows += evaluate(problem, weights_name, n_samples, args)
     result = {"machine": info, "arguments": vars(args), "results": rows}
-    text = markdown(rows, args, info)
+    text = markdown(rows, args, info, command)
     paths = write_result(f"liposome_difficulty_{args.device}", result, text)
     print(text)
     print("wrote", *paths)
