@@ -320,6 +320,8 @@ def test_nothing_loadable_and_bad_options(tmp_path):
         load_particles(tmp_path, on_error="ignore")
     with pytest.raises(FileNotFoundError, match="mask_dir"):
         load_particles(tmp_path, mask_dir=tmp_path / "masks")
+    with pytest.raises(ValueError, match="pixel_size_nm must be a positive"):
+        load_particles(tmp_path, pixel_size_nm=-1)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no images found"):
         load_particles(tmp_path / "empty")
