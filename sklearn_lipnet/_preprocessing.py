@@ -21,10 +21,10 @@ def _has_mask(table):
 
 
 def _bounding_box(mask, square):
-    """Slices of the mask's bounding box, grown to a square if ``square``.
+    """``(top, bottom, left, right)`` of the mask, grown to a square if asked.
 
-    A square box may extend past the image; such slices have negative starts
-    or stops beyond the image, and :func:`_crop` pads there.
+    A square box may extend past the image (negative ``top``, ``bottom``
+    beyond the height...); :func:`_crop` pads there.
     """
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
@@ -122,19 +122,18 @@ def prepare_image(image, mask, mode, size, *, keep_aspect=True, normalize=True):
     box = _bounding_box(mask, square=keep_aspect)
     inside = _crop(mask, box, False) if mode == "masked" else None
     valid = _crop(np.ones(image.shape, dtype=bool), box, False)
+    kept = valid if inside is None else inside
     region = _crop(image, box, 0.0)
-    reference = region[valid if inside is None else inside]
-    centre = np.float32(reference.mean())
-    scale = np.float32(reference.std()) if normalize else np.float32(1)
-    if not normalize:
-        centre_out = centre
-    else:
-        region = region - centre
+    reference = region[kept]
+    if normalize:
+        scale = reference.std()
+        region -= reference.mean()
         if scale > 0:
             region /= scale
-        centre_out = np.float32(0)
-    neutral = ~valid if inside is None else ~inside
-    region[neutral] = centre_out
+        neutral = 0.0
+    else:
+        neutral = reference.mean()
+    region[~kept] = neutral
     return _resize(region, size).astype(np.float32, copy=False)
 
 

@@ -2,6 +2,8 @@
 
 import numpy as np
 from scipy import ndimage as ndi
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from skimage.draw import polygon_perimeter
 from skimage.filters import apply_hysteresis_threshold
 
@@ -44,31 +46,22 @@ def _membrane_darkness(image, sigma):
 
 
 def _wrap_labels(labels):
-    """Merge labels of a polar map that meet across the 0 / 2 pi seam."""
+    """Merge labels of a polar map that meet across the 0 / 2 pi seam.
+
+    Pixels of the first and the last ray touch at the same or a neighbouring
+    radius (8-connectivity); the labels they carry become one.
+    """
     first, last = labels[0], labels[-1]
-    pairs = []
-    for shift in (-1, 0, 1):
-        a = first[max(shift, 0) : len(first) + min(shift, 0)]
-        b = last[max(-shift, 0) : len(last) + min(-shift, 0)]
-        touching = (a > 0) & (b > 0) & (a != b)
-        pairs.append(np.stack([a[touching], b[touching]], axis=1))
-    pairs = np.unique(np.concatenate(pairs), axis=0)
-    if len(pairs) == 0:
-        return labels
-    root = np.arange(labels.max() + 1)
-
-    def find(label):
-        while root[label] != label:
-            label = root[label]
-        return label
-
-    for a, b in pairs:
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            root[max(ra, rb)] = min(ra, rb)
-    for label in range(len(root)):
-        root[label] = find(label)
-    return root[labels]
+    a = np.concatenate([first[:-1], first, first[1:]])
+    b = np.concatenate([last[1:], last, last[:-1]])
+    touching = (a > 0) & (b > 0)
+    n_labels = labels.max() + 1
+    graph = coo_matrix(
+        (np.ones(touching.sum()), (a[touching], b[touching])),
+        shape=(n_labels, n_labels),
+    )
+    _, component = connected_components(graph, directed=False)
+    return np.where(labels > 0, component[labels] + 1, 0)
 
 
 def _outer_radii(on):
