@@ -8,12 +8,14 @@ estimators for particle cut-outs from transmission electron microscopy.
 from ._augmentation import Augmentation
 from ._classifier import LipNetClassifier
 from ._persistence import load_model, save_model
+from ._preprocessing import ParticlePreprocessor
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "Augmentation",
     "LipNetClassifier",
+    "ParticlePreprocessor",
     "__version__",
     "load_model",
     "save_model",
