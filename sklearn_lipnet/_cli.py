@@ -226,6 +226,11 @@ def run_predict(args):
 def run_generate(args):
     from .datasets import make_liposomes, save_particles
 
+    out = Path(args.out)
+    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
+        raise CommandError(
+            f"{out} is not empty; pass --overwrite to replace a set written there."
+        )
     weights = None if args.thesis_weights else BENCHMARK_WEIGHTS[args.problem]
     table, y = make_liposomes(
         args.n_samples, problem=args.problem, weights=weights, random_state=args.seed
