@@ -43,9 +43,7 @@ def _check_image_and_mask(image, mask):
     image = image.astype(np.float64, copy=False)
     n_bad = np.count_nonzero(~np.isfinite(image[mask]))
     if n_bad:
-        raise ValueError(
-            f"image has {n_bad} NaN or infinite pixel(s) inside the mask."
-        )
+        raise ValueError(f"image has {n_bad} NaN or infinite pixel(s) inside the mask.")
     return image, mask
 
 

@@ -157,9 +157,10 @@ def circularity(mask):
     -------
     circularity : float
         Dimensionless; close to 1 for a disk (0.98 for radius 30 pixels,
-        0.94 for radius 10), smaller for elongated or ragged outlines (about 0.6 for an ellipse with axis ratio 4). On
-        masks of a few pixels the discretisation dominates and values above
-        1 occur (a single pixel gives 1.75).
+        0.94 for radius 10), smaller for elongated or ragged outlines
+        (about 0.6 for an ellipse with axis ratio 4). On masks of a few
+        pixels the discretisation dominates and values above 1 occur (a
+        single pixel gives 1.75).
 
     Raises
     ------
@@ -182,9 +183,7 @@ def circularity(mask):
     """
     padded = _crop_padded(_check_mask(mask))
     # A non-empty mask always has transitions, so the perimeter is positive.
-    return float(
-        4 * np.pi * np.count_nonzero(padded) / _crofton_perimeter(padded) ** 2
-    )
+    return float(4 * np.pi * np.count_nonzero(padded) / _crofton_perimeter(padded) ** 2)
 
 
 def maximum_width(mask):
