@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from ._shape_features import _check_mask
+from ._particle_geometry import ParticleGeometry, check_mask
 
 __all__ = [
     "normalize_intensity",
@@ -27,7 +27,7 @@ INTENSITY_PERCENTILES = (1.0, 99.0)
 
 def _check_image_and_mask(image, mask):
     """Validate the pair and return (image as float array, bool mask)."""
-    mask = _check_mask(mask)
+    mask = check_mask(mask)
     image = np.asarray(image)
     if image.shape != mask.shape:
         raise ValueError(
@@ -252,10 +252,14 @@ def central_moments(image, mask, orders=MOMENT_ORDERS):
     array([0.0796, 0.0796, 0.    , 0.    ])
     """
     image, mask = _check_image_and_mask(image, mask)
-    rows, cols = np.nonzero(mask)
-    weights = image[rows, cols]
+    weights = image[mask]
     if (weights < 0).any():
         raise ValueError("central_moments needs non-negative weights (image values).")
+    return _moments_of(weights, ParticleGeometry(mask), orders)
+
+
+def _moments_of(weights, geometry, orders=MOMENT_ORDERS):
+    rows, cols = geometry.rows, geometry.cols
     total = weights.sum()
     if not total > 0:
         weights = np.ones_like(weights)
@@ -303,8 +307,11 @@ def internal_variance(image, mask):
     0.25
     """
     image, mask = _check_image_and_mask(image, mask)
-    values = image[mask]
+    return float(_variance_of(image[mask]))
+
+
+def _variance_of(values):
     if values.max() == values.min():
         # np.var of a constant float array can be 1e-34 instead of 0.
         return 0.0
-    return float(np.var(values))
+    return np.var(values)

@@ -10,10 +10,9 @@ so that particles of every size give vectors of the same length.
 import numbers
 
 import numpy as np
-from scipy import ndimage as ndi
 
 from ._intensity_features import _check_image_and_mask, _check_n_bins
-from ._shape_features import _crop_padded
+from ._particle_geometry import ParticleGeometry
 
 __all__ = [
     "radial_density_profile",
@@ -90,8 +89,11 @@ def radial_density_profile(image, mask, n_bins=16):
     """
     image, mask = _check_image_and_mask(image, mask)
     n_bins = _check_n_bins(n_bins)
-    rows, cols = np.nonzero(mask)
-    values = image[rows, cols]
+    return _radial_profile_of(image[mask], ParticleGeometry(mask), n_bins)
+
+
+def _radial_profile_of(values, geometry, n_bins):
+    rows, cols = geometry.rows, geometry.cols
     distance = np.hypot(rows - rows.mean(), cols - cols.mean())
     r_max = distance.max()
     if r_max == 0:  # a single pixel: one ring
@@ -100,27 +102,19 @@ def radial_density_profile(image, mask, n_bins=16):
     return _binned_means(values, distance * (n_bins / r_max), n_bins)
 
 
-def _depths(mask):
-    """Distance of each particle pixel's centre from the outline, in pixels.
-
-    Returns the depths of the mask's pixels in ``np.nonzero`` order. The
-    pixels next to the outline are half a pixel deep.
-    """
-    padded = _crop_padded(mask)
-    distance = ndi.distance_transform_edt(padded)
-    return distance[padded] - 0.5
-
-
-def _check_depth(depth):
+def _check_depth(depth, name):
+    # Below one pixel a band could hold no pixel centre at all.
     if depth is None:
         return None
     if (
         not isinstance(depth, numbers.Real)
         or isinstance(depth, bool)
         or not np.isfinite(depth)
-        or depth <= 0
+        or depth < 1
     ):
-        raise ValueError(f"depth must be None or a positive number, got {depth!r}.")
+        raise ValueError(
+            f"{name} must be None or a number of pixels >= 1, got {depth!r}."
+        )
     return float(depth)
 
 
@@ -162,7 +156,7 @@ def edge_density_profile(image, mask, n_bins=16, depth=None):
     ------
     ValueError
         On an empty mask, NaN pixels inside the mask, shapes that differ or
-        a non-positive ``depth``.
+        a ``depth`` below one pixel.
 
     See Also
     --------
@@ -181,11 +175,12 @@ def edge_density_profile(image, mask, n_bins=16, depth=None):
     """
     image, mask = _check_image_and_mask(image, mask)
     n_bins = _check_n_bins(n_bins)
-    depth = _check_depth(depth)
-    values = image[mask]
-    # np.nonzero order equals boolean-indexing order, so depths and values
-    # line up; the crop in _depths keeps that order.
-    depths = _depths(mask)
+    depth = _check_depth(depth, "depth")
+    return _edge_profile_of(image[mask], ParticleGeometry(mask), n_bins, depth)
+
+
+def _edge_profile_of(values, geometry, n_bins, depth):
+    depths = geometry.depths
     if depth is None:
         depth = max(float(depths.max()), 0.5)
     else:
@@ -229,7 +224,7 @@ def signal_to_noise(image, mask, band_width=None):
     ------
     ValueError
         On an empty mask, NaN pixels inside the mask, shapes that differ or
-        a non-positive ``band_width``.
+        a ``band_width`` below one pixel.
 
     See Also
     --------
@@ -250,9 +245,12 @@ def signal_to_noise(image, mask, band_width=None):
     0.0
     """
     image, mask = _check_image_and_mask(image, mask)
-    band_width = _check_depth(band_width)
-    values = image[mask]
-    depths = _depths(mask)
+    band_width = _check_depth(band_width, "band_width")
+    return float(_signal_to_noise_of(image[mask], ParticleGeometry(mask), band_width))
+
+
+def _signal_to_noise_of(values, geometry, band_width):
+    depths = geometry.depths
     if band_width is None:
         band_width = max(2.0, float(depths.max()) / 4)
     in_band = depths < band_width
@@ -268,4 +266,4 @@ def signal_to_noise(image, mask, band_width=None):
     if values.max() == values.min():
         return 0.0
     total = np.var(values)
-    return float(min(across / total, 1.0))
+    return min(across / total, 1.0)

@@ -13,8 +13,9 @@ is measured as the visible part.
 """
 
 import numpy as np
-from scipy import ndimage as ndi
 from scipy.spatial import ConvexHull, QhullError
+
+from ._particle_geometry import ParticleGeometry, check_mask
 
 __all__ = [
     "area",
@@ -23,35 +24,6 @@ __all__ = [
     "maximum_width",
     "diameter",
 ]
-
-
-def _check_mask(mask):
-    """Return ``mask`` as a 2-D boolean array; raise on empty or wrong input."""
-    mask = np.asarray(mask)
-    if mask.ndim != 2:
-        raise ValueError(f"mask must be a 2-D array, got {mask.ndim} dimension(s).")
-    if mask.dtype != bool:
-        if not np.isin(mask, (0, 1)).all():
-            raise ValueError(
-                "mask must be boolean (or hold only 0 and 1), got values "
-                f"{np.unique(mask)[:5].tolist()}..."
-            )
-        mask = mask.astype(bool)
-    if not mask.any():
-        raise ValueError("mask is empty: it has no particle pixel.")
-    return mask
-
-
-def _crop_padded(mask):
-    """Crop ``mask`` to its bounding box with one background pixel around it.
-
-    The padding makes the image border count as particle boundary and makes
-    every later array operation proportional to the particle, not the image.
-    """
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    cropped = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    return np.pad(cropped, 1)
 
 
 def area(mask):
@@ -85,10 +57,11 @@ def area(mask):
     >>> round(area(disk) / (np.pi * 20**2), 2)
     1.0
     """
-    return float(np.count_nonzero(_check_mask(mask)))
+    return float(np.count_nonzero(check_mask(mask)))
 
 
-def _crofton_perimeter(padded):
+def _perimeter_of(geometry):
+    padded = geometry.padded
     # Cauchy-Crofton: the length of a curve is proportional to the number of
     # times straight lines cross it, averaged over directions. Counting
     # inside/outside transitions along rows, columns and both diagonals is
@@ -142,7 +115,12 @@ def perimeter(mask):
     >>> round(perimeter(disk) / (2 * np.pi * 30), 2)
     1.01
     """
-    return _crofton_perimeter(_crop_padded(_check_mask(mask)))
+    return _perimeter_of(ParticleGeometry(check_mask(mask)))
+
+
+def _circularity_of(geometry):
+    # A non-empty mask always has transitions, so the perimeter is positive.
+    return 4 * np.pi * geometry.area / _perimeter_of(geometry) ** 2
 
 
 def circularity(mask):
@@ -181,9 +159,7 @@ def circularity(mask):
     >>> round(circularity((xx / 36) ** 2 + (yy / 9) ** 2 <= 1), 1)
     0.6
     """
-    padded = _crop_padded(_check_mask(mask))
-    # A non-empty mask always has transitions, so the perimeter is positive.
-    return float(4 * np.pi * np.count_nonzero(padded) / _crofton_perimeter(padded) ** 2)
+    return float(_circularity_of(ParticleGeometry(check_mask(mask))))
 
 
 def maximum_width(mask):
@@ -231,18 +207,23 @@ def maximum_width(mask):
     >>> round(maximum_width(ellipse))
     40
     """
-    padded = _crop_padded(_check_mask(mask))
-    return float(2 * ndi.distance_transform_edt(padded).max())
+    return float(_maximum_width_of(ParticleGeometry(check_mask(mask))))
 
 
-def _row_extremes(mask):
+def _maximum_width_of(geometry):
+    # Depths are distances to the outline, half a pixel less than the
+    # distance transform.
+    return 2 * (geometry.depths.max() + 0.5)
+
+
+def _row_extremes(padded):
     """Coordinates (row, column) of the first and last particle pixel per row.
 
     Every vertex of the convex hull of the particle is a row extreme, so this
     is all the hull needs, at two points per row instead of every pixel.
     """
-    rows = np.flatnonzero(mask.any(axis=1))
-    sub = mask[rows]
+    rows = np.flatnonzero(padded.any(axis=1))
+    sub = padded[rows]
     first = sub.argmax(axis=1)
     last = sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)
     return np.concatenate(
@@ -290,7 +271,11 @@ def diameter(mask):
     >>> round(diameter(ellipse))
     80
     """
-    points = _row_extremes(_check_mask(mask))
+    return float(_diameter_of(ParticleGeometry(check_mask(mask))))
+
+
+def _diameter_of(geometry):
+    points = _row_extremes(geometry.padded)
     try:
         hull = points[ConvexHull(points).vertices]
     except QhullError:
@@ -298,4 +283,4 @@ def diameter(mask):
         # of that line are among the points themselves.
         hull = points
     differences = hull[:, None, :] - hull[None, :, :]
-    return float(np.sqrt((differences**2).sum(axis=-1).max()) + 0.5)
+    return np.sqrt((differences**2).sum(axis=-1).max()) + 0.5

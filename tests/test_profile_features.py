@@ -138,10 +138,10 @@ def test_empty_mask_raises(function):
         function(np.ones((10, 10)), np.zeros((10, 10), bool))
 
 
-@pytest.mark.parametrize("depth", [0, -1.0, np.nan, "deep"])
+@pytest.mark.parametrize("depth", [0, 0.5, -1.0, np.nan, "deep", True])
 def test_bad_depth_and_band_width_raise(depth):
     mask = disk_mask(5)
-    with pytest.raises(ValueError, match="positive number"):
+    with pytest.raises(ValueError, match="depth must be None or a number of pixels"):
         edge_density_profile(np.ones(mask.shape), mask, depth=depth)
-    with pytest.raises(ValueError, match="positive number"):
+    with pytest.raises(ValueError, match="band_width must be None or a number"):
         signal_to_noise(np.ones(mask.shape), mask, band_width=depth)

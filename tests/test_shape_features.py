@@ -140,3 +140,12 @@ def test_tiny_masks_give_the_documented_finite_values():
     for mask in (single, line, np.eye(4, dtype=bool)):
         for function in SHAPE_FUNCTIONS:
             assert np.isfinite(function(mask))
+
+
+def test_mask_with_two_separate_pieces_is_measured_as_one_particle():
+    mask = np.zeros((40, 20), bool)
+    mask[2:8, 5:15] = True
+    mask[30:38, 2:6] = True  # rows between the pieces are empty
+    assert area(mask) == 60 + 32
+    assert diameter(mask) == pytest.approx(np.hypot(37 - 2, 14 - 2) + 0.5)
+    assert maximum_width(mask) == 6.0
