@@ -47,6 +47,28 @@ def _check_image_and_mask(image, mask):
     return image, mask
 
 
+def _percentiles(image, percentiles):
+    """``np.percentile(image, percentiles)``, faster for 8- and 16-bit images.
+
+    Same linear interpolation between order statistics as numpy, but found
+    from the cumulative histogram of the integer values instead of by
+    partitioning, which is several times faster for camera images.
+    """
+    if image.dtype not in (np.uint8, np.uint16):
+        return np.percentile(image, percentiles)
+    cumulative = np.cumsum(np.bincount(image.ravel()))
+    n_values = image.size
+    positions = np.asarray(percentiles, dtype=np.float64) / 100 * (n_values - 1)
+    below = np.floor(positions)
+    # The value of order statistic k is the first value whose cumulative
+    # count exceeds k.
+    value_below = np.searchsorted(cumulative, below, side="right")
+    value_above = np.searchsorted(
+        cumulative, np.minimum(below + 1, n_values - 1), side="right"
+    )
+    return value_below + (positions - below) * (value_above - value_below)
+
+
 def _intensity_range_of(image, intensity_range="percentile"):
     """Return the (low, high) intensities that ``normalize_intensity`` maps to 0, 1.
 
@@ -59,7 +81,7 @@ def _intensity_range_of(image, intensity_range="percentile"):
             # percentile of a linearly rescaled image is the rescaled
             # percentile, makes uint8, uint16 and float versions of one
             # image normalise identically.
-            low, high = np.percentile(image, INTENSITY_PERCENTILES)
+            low, high = _percentiles(image, INTENSITY_PERCENTILES)
             return float(low), float(high)
         if intensity_range == "dtype":
             if np.issubdtype(image.dtype, np.integer):
@@ -269,7 +291,13 @@ def _moments_of(weights, geometry, orders=MOMENT_ORDERS):
     n_pixels = rows.size
     moments = np.empty(len(orders))
     for i, (p, q) in enumerate(orders):
-        moments[i] = (weights @ (x**p * y**q)) / (total * n_pixels ** ((p + q) / 2))
+        # Repeated products instead of float powers: several times faster.
+        term = weights
+        for _ in range(p):
+            term = term * x
+        for _ in range(q):
+            term = term * y
+        moments[i] = term.sum() / (total * n_pixels ** ((p + q) / 2))
     return moments
 
 

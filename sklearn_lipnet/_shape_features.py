@@ -13,7 +13,6 @@ is measured as the visible part.
 """
 
 import numpy as np
-from scipy.spatial import ConvexHull, QhullError
 
 from ._particle_geometry import ParticleGeometry, check_mask
 
@@ -219,8 +218,8 @@ def _maximum_width_of(geometry):
 def _row_extremes(padded):
     """Coordinates (row, column) of the first and last particle pixel per row.
 
-    Every vertex of the convex hull of the particle is a row extreme, so this
-    is all the hull needs, at two points per row instead of every pixel.
+    The extremes of the particle in every direction are among these points,
+    two per row instead of every pixel.
     """
     rows = np.flatnonzero(padded.any(axis=1))
     sub = padded[rows]
@@ -235,11 +234,11 @@ def diameter(mask):
     """Greatest distance between two points of the particle (maximum Feret).
 
     The distance is measured between the centres of the two farthest
-    particle pixels (found on the convex hull) plus half a pixel, which
-    makes it unbiased for digitised outlines: the extreme pixel centres lie
-    on average a quarter pixel inside the true outline. For an ellipse this
-    is its major axis. The thesis's "length" is this diameter in
-    nanometres.
+    particle pixels (the widest projection of the particle on 128
+    directions) plus half a pixel, which makes it unbiased for digitised
+    outlines: the extreme pixel centres lie on average a quarter pixel
+    inside the true outline. For an ellipse this is its major axis. The
+    thesis's "length" is this diameter in nanometres.
 
     Parameters
     ----------
@@ -274,13 +273,19 @@ def diameter(mask):
     return float(_diameter_of(ParticleGeometry(check_mask(mask))))
 
 
+#: Directions over half a turn on which ``diameter`` projects the particle.
+#: The widest of 128 sampled directions is at most cos(pi / 256) short of
+#: the true maximum, 0.008 pixels for a particle 100 pixels long.
+_FERET_DIRECTIONS = np.stack(
+    [np.cos(np.arange(128) * np.pi / 128), np.sin(np.arange(128) * np.pi / 128)]
+)
+
+
 def _diameter_of(geometry):
-    points = _row_extremes(geometry.padded)
-    try:
-        hull = points[ConvexHull(points).vertices]
-    except QhullError:
-        # All points on one line (a one-pixel-wide particle): the extremes
-        # of that line are among the points themselves.
-        hull = points
-    differences = hull[:, None, :] - hull[None, :, :]
-    return np.sqrt((differences**2).sum(axis=-1).max()) + 0.5
+    # The greatest distance between two points is the greatest extent of
+    # the particle's projection on a line; projecting on many directions at
+    # once is one matrix product, cheaper than a convex hull and pairwise
+    # distances, and has no degenerate cases.
+    projections = _row_extremes(geometry.padded) @ _FERET_DIRECTIONS
+    extent = projections.max(axis=0) - projections.min(axis=0)
+    return extent.max() + 0.5

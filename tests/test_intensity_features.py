@@ -30,6 +30,20 @@ def test_8_bit_16_bit_and_float_images_normalise_identically():
     np.testing.assert_allclose(normalize_intensity(image_float), reference, atol=1e-12)
 
 
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int32, np.float32])
+def test_percentile_range_equals_numpy_percentiles(dtype):
+    rng = np.random.default_rng(7)
+    high = min(np.iinfo(dtype).max if np.dtype(dtype).kind in "ui" else 1000, 60000)
+    for shape in [(1, 1), (2, 3), (37, 53), (150, 149)]:
+        image = rng.integers(0, high, shape).astype(dtype)
+        low_value, high_value = np.percentile(image, [1, 99])
+        if high_value == low_value:
+            expected = np.full(shape, 0.5)
+        else:
+            expected = np.clip((image - low_value) / (high_value - low_value), 0, 1)
+        np.testing.assert_allclose(normalize_intensity(image), expected, atol=1e-12)
+
+
 def test_percentile_range_clips_outliers():
     image = np.tile(np.linspace(0.0, 1.0, 100), (10, 1))
     image[0, 0] = 1e6  # a hot pixel must not squash everything else
