@@ -5,6 +5,9 @@ support vector machine of Gryshkevych (Uppsala, 2016) into scikit-learn
 estimators for particle cut-outs from transmission electron microscopy.
 """
 
+from ._particle_features import ParticleFeatures
+from ._pipelines import make_svm_pipeline
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = ["ParticleFeatures", "make_svm_pipeline", "__version__"]

@@ -135,7 +135,7 @@ def circularity(mask):
     circularity : float
         Dimensionless; close to 1 for a disk (0.98 for radius 30 pixels,
         0.94 for radius 10), smaller for elongated or ragged outlines
-        (about 0.6 for an ellipse with axis ratio 4). On masks of a few
+        (0.83 for an ellipse with axis ratio 2, 0.52 for ratio 4). On masks of a few
         pixels the discretisation dominates and values above 1 occur (a
         single pixel gives 1.75).
 
@@ -155,8 +155,8 @@ def circularity(mask):
     >>> yy, xx = np.mgrid[-40:41, -40:41]
     >>> round(circularity(xx**2 + yy**2 <= 30**2), 1)
     1.0
-    >>> round(circularity((xx / 36) ** 2 + (yy / 9) ** 2 <= 1), 1)
-    0.6
+    >>> round(circularity((xx / 36) ** 2 + (yy / 9) ** 2 <= 1), 2)
+    0.52
     """
     return float(_circularity_of(ParticleGeometry(check_mask(mask))))
 
