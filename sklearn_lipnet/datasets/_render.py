@@ -1,0 +1,267 @@
+"""Drawing primitives for synthetic cryo-TEM cut-outs.
+
+Objects are drawn as *projected density* (an optical depth, dimensionless) into
+a float32 canvas; :func:`form_image` turns the density into a noisy micrograph.
+All lengths are in pixels, angles in radians, coordinates ``(row, column)``
+with pixel centres on integers.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import ndimage as ndi
+
+from ._noise import fractal_noise
+
+# Angles at which an outline is sampled to find its bounding box.
+_EXTENT_ANGLES = np.linspace(0, 2 * np.pi, 256, endpoint=False)
+
+
+def _radial_factor(cos_t, sin_t, cos_coef, sin_coef):
+    """``1 + sum_k a_k cos(k t) + b_k sin(k t)`` from ``cos t``, ``sin t``.
+
+    Works on arrays of any shape; the multiple angles come from the rotation
+    recurrence, which is much cheaper than ``arctan2`` followed by ``cos``.
+    """
+    factor = 1 + cos_coef[0] * cos_t + sin_coef[0] * sin_t
+    cos_k, sin_k = cos_t, sin_t
+    for a_k, b_k in zip(cos_coef[1:], sin_coef[1:]):
+        cos_k, sin_k = cos_k * cos_t - sin_k * sin_t, sin_k * cos_t + cos_k * sin_t
+        factor += a_k * cos_k + b_k * sin_k
+    return factor
+
+
+@dataclass
+class Outline:
+    """A closed, star-shaped curve ``r(t) = radius * factor(t)`` around a centre.
+
+    ``cos_coef[k - 1]`` and ``sin_coef[k - 1]`` are the relative amplitudes of
+    the k-th harmonic; small values give the slightly irregular outline of a
+    vesicle, a large second harmonic an elongated one.
+    """
+
+    row: float
+    col: float
+    radius: float
+    cos_coef: np.ndarray
+    sin_coef: np.ndarray
+
+    @classmethod
+    def random(
+        cls,
+        row,
+        col,
+        radius,
+        rng,
+        *,
+        irregularity,
+        elongation=0.0,
+        angle=None,
+        n_harmonics=6,
+    ):
+        """Random outline: harmonic amplitudes fall off like ``1 / k**1.5``."""
+        k = np.arange(1, n_harmonics + 1)
+        amplitude = irregularity * k**-1.5
+        amplitude[0] *= 0.3  # the first harmonic only shifts the shape
+        cos_coef = rng.normal(0, amplitude)
+        sin_coef = rng.normal(0, amplitude)
+        if elongation:
+            angle = rng.uniform(0, np.pi) if angle is None else angle
+            cos_coef[1] += elongation * np.cos(2 * angle)
+            sin_coef[1] += elongation * np.sin(2 * angle)
+        return cls(row, col, radius, cos_coef, sin_coef)
+
+    def scaled(self, factor, *, row=None, col=None):
+        """The same shape, ``factor`` times as large, optionally moved."""
+        return Outline(
+            self.row if row is None else row,
+            self.col if col is None else col,
+            self.radius * factor,
+            self.cos_coef,
+            self.sin_coef,
+        )
+
+    def radius_at(self, angle):
+        """Distance from the centre to the curve in direction ``angle``."""
+        factor = _radial_factor(
+            np.cos(angle), np.sin(angle), self.cos_coef, self.sin_coef
+        )
+        return self.radius * factor
+
+    def extent(self):
+        """``(top, bottom, left, right)`` of the curve, in canvas coordinates."""
+        r = self.radius_at(_EXTENT_ANGLES)
+        rows = self.row + r * np.sin(_EXTENT_ANGLES)
+        cols = self.col + r * np.cos(_EXTENT_ANGLES)
+        return rows.min(), rows.max(), cols.min(), cols.max()
+
+    def window(self, shape, margin=2.0):
+        """Slices of a canvas of ``shape`` holding the curve, or None if outside."""
+        top, bottom, left, right = self.extent()
+        r0 = max(int(np.floor(top - margin)), 0)
+        r1 = min(int(np.ceil(bottom + margin)) + 1, shape[0])
+        c0 = max(int(np.floor(left - margin)), 0)
+        c1 = min(int(np.ceil(right + margin)) + 1, shape[1])
+        if r0 >= r1 or c0 >= c1:
+            return None
+        return slice(r0, r1), slice(c0, c1)
+
+    def normalized_radius(self, window):
+        """``r / factor(t)`` on the window: equals ``radius`` on the curve.
+
+        Turns the irregular shape into a sphere of radius ``radius`` so that
+        projections of spheres and shells can be evaluated on it.
+        """
+        rows = (
+            np.arange(window[0].start, window[0].stop, dtype=np.float32)
+            - np.float32(self.row)
+        )[:, None]
+        cols = (
+            np.arange(window[1].start, window[1].stop, dtype=np.float32)
+            - np.float32(self.col)
+        )[None, :]
+        r = np.sqrt(rows**2 + cols**2)
+        inv_r = 1 / np.maximum(r, np.float32(1e-3))
+        factor = _radial_factor(
+            cols * inv_r,
+            rows * inv_r,
+            self.cos_coef.astype(np.float32),
+            self.sin_coef.astype(np.float32),
+        )
+        return r / factor
+
+
+def _shell_chord(rho_sq, inner, outer):
+    """Projected thickness of a spherical shell ``inner <= r <= outer``.
+
+    ``rho_sq`` is the squared distance from the sphere's axis of projection.
+    """
+    chord = np.sqrt(np.maximum(np.float32(outer**2) - rho_sq, 0))
+    if inner > 0:
+        chord -= np.sqrt(np.maximum(np.float32(inner**2) - rho_sq, 0))
+    return chord
+
+
+def add_bilayer(density, outline, contrast, *, thickness, head):
+    """Draw a lipid bilayer whose outer surface is ``outline``.
+
+    The two head-group layers (``head`` pixels thick, the outer surfaces
+    ``thickness`` pixels apart) are spherical shells seen in projection, so
+    they appear as two dark lines, darkest where the line of sight runs
+    tangentially through them. ``contrast`` is the optical depth of the outer
+    line at its darkest, before blurring.
+    """
+    window = outline.window(density.shape)
+    if window is None:
+        return
+    rho_sq = outline.normalized_radius(window) ** 2
+    outer = outline.radius
+    inner = outer - thickness
+    chords = _shell_chord(rho_sq, outer - head, outer)
+    if inner > head:
+        chords += _shell_chord(rho_sq, inner, inner + head)
+    peak = np.sqrt(outer**2 - (outer - head) ** 2)
+    density[window] += np.float32(contrast / peak) * chords
+
+
+def add_body(density, outline, optical_depth):
+    """Draw a dense body (ice grain, blob) as a sphere of the outline's shape."""
+    window = outline.window(density.shape)
+    if window is None:
+        return
+    rho_sq = outline.normalized_radius(window) ** 2
+    chord = _shell_chord(rho_sq, 0, outline.radius)
+    density[window] += np.float32(optical_depth / outline.radius) * chord
+
+
+def inside(shape, outline):
+    """Boolean mask of the canvas pixels enclosed by ``outline``."""
+    mask = np.zeros(shape, dtype=bool)
+    window = outline.window(shape)
+    if window is not None:
+        mask[window] = outline.normalized_radius(window) <= outline.radius
+    return mask
+
+
+def add_rods(
+    density,
+    row,
+    col,
+    angle,
+    half_length,
+    half_width,
+    bend,
+    optical_depth,
+    *,
+    count=1,
+    spacing=0.0,
+    striation=0.0,
+    period=3.0,
+    rng,
+):
+    """Draw a bundle of ``count`` parallel, slightly bent capsule-shaped rods.
+
+    The rod-like crystal of liposomal doxorubicin: ``angle`` is the long
+    axis, ``bend`` the curvature of its centre line (1/pixels), ``striation``
+    the relative depth of the fibre pattern along the rod.
+    """
+    reach = half_length + abs(bend) * half_length**2 + count * spacing + half_width
+    r0 = max(int(row - reach) - 1, 0)
+    r1 = min(int(row + reach) + 2, density.shape[0])
+    c0 = max(int(col - reach) - 1, 0)
+    c1 = min(int(col + reach) + 2, density.shape[1])
+    if r0 >= r1 or c0 >= c1:
+        return
+    dy = np.arange(r0, r1, dtype=np.float32)[:, None] - np.float32(row)
+    dx = np.arange(c0, c1, dtype=np.float32)[None, :] - np.float32(col)
+    along = dx * np.float32(np.cos(angle)) + dy * np.float32(np.sin(angle))
+    across = dy * np.float32(np.cos(angle)) - dx * np.float32(np.sin(angle))
+    across -= np.float32(bend) * along**2
+    cap = np.maximum(np.abs(along) - np.float32(half_length - half_width), 0) ** 2
+    chord = np.zeros_like(along)
+    for offset in (np.arange(count) - (count - 1) / 2) * spacing:
+        shifted = across - np.float32(offset)
+        chord += np.sqrt(np.maximum(np.float32(half_width**2) - shifted**2 - cap, 0))
+    if striation:
+        phase = rng.uniform(0, 2 * np.pi)
+        chord *= 1 + np.float32(striation) * np.cos(
+            np.float32(2 * np.pi / period) * across + np.float32(phase)
+        )
+    density[r0:r1, c0:c1] += np.float32(optical_depth / half_width) * chord
+
+
+def add_film_edge(density, rng, *, optical_depth, angle, offset, roughness):
+    """Draw the edge of a carbon film: a dense half-plane with a ragged border.
+
+    ``offset`` is the signed distance in pixels of the edge from the canvas
+    centre along direction ``angle`` (the film lies beyond it).
+    """
+    height, width = density.shape
+    dy = np.arange(height, dtype=np.float32)[:, None] - np.float32(height / 2)
+    dx = np.arange(width, dtype=np.float32)[None, :] - np.float32(width / 2)
+    distance = dx * np.float32(np.cos(angle)) + dy * np.float32(np.sin(angle))
+    ragged = distance - np.float32(offset)
+    ragged += roughness * fractal_noise(density.shape, 40, rng, octaves=3)
+    density += np.float32(optical_depth) * np.clip(ragged / 4 + 0.5, 0, 1)
+
+
+def form_image(density, rng, *, psf_sigma, fringe, background, noise):
+    """Micrograph intensity from projected density, in units of the mean beam.
+
+    The density is blurred by the optics (a Gaussian of ``psf_sigma`` px)
+    with a bright Fresnel fringe around edges (weight ``fringe``), attenuates
+    a beam whose strength varies smoothly by ``background`` (relative
+    amplitude of fractal noise, e.g. uneven ice), and shot noise of relative
+    standard deviation ``noise`` (at unit intensity) is added.
+    """
+    sharp = ndi.gaussian_filter(density, psf_sigma, truncate=3.0)
+    if fringe:
+        wide = ndi.gaussian_filter(density, 3 * psf_sigma, truncate=2.5)
+        sharp = (1 + np.float32(fringe)) * sharp - np.float32(fringe) * wide
+    scale = 0.25 * max(density.shape)
+    beam = 1 + np.float32(background) * fractal_noise(density.shape, scale, rng)
+    intensity = beam * np.exp(-sharp)
+    # Counting statistics: the variance is proportional to the intensity.
+    shot = rng.standard_normal(density.shape, dtype=np.float32)
+    intensity += np.float32(noise) * np.sqrt(np.maximum(intensity, 0)) * shot
+    return intensity
