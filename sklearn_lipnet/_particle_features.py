@@ -27,7 +27,7 @@ from ._shape_features import (
     _maximum_width_of,
     _perimeter_of,
 )
-from ._table import as_particle_table, particle_masks
+from ._table import as_particle_table, particle_masks, row_label
 
 #: Every feature, in the order of the output columns for ``features="all"``.
 FEATURE_NAMES = (
@@ -191,16 +191,8 @@ def _describe_chunk(images, masks, pixel_sizes, spec):
     return results
 
 
-def _row_name(table, position):
-    """How errors and warnings name a particle: its index label and its id."""
-    name = f"row {table.index[position]!r}"
-    if "id" in table.columns:
-        name += f" (id {table['id'].iloc[position]!r})"
-    return name
-
-
 def _list_rows(table, positions, limit=10):
-    names = [_row_name(table, position) for position in positions[:limit]]
+    names = [row_label(table, position) for position in positions[:limit]]
     if len(positions) > limit:
         names.append(f"... and {len(positions) - limit} more")
     return ", ".join(names)
@@ -456,7 +448,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         failed = [i for i, result in enumerate(results) if isinstance(result, str)]
         if failed:
             details = "\n".join(
-                f"  {_row_name(table, i)}: {results[i]}" for i in failed[:20]
+                f"  {row_label(table, i)}: {results[i]}" for i in failed[:20]
             )
             more = f"\n  ... and {len(failed) - 20} more" if len(failed) > 20 else ""
             raise ValueError(
@@ -470,7 +462,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
                 "cut off; their shape features describe the visible part only: "
                 f"{_list_rows(table, touching)}.",
                 UserWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
         if not results:
             return np.empty((0, self.n_features_out_))
@@ -490,8 +482,8 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         bad = np.flatnonzero(~(np.isfinite(sizes) & (sizes > 0)))
         if bad.size:
             raise ValueError(
-                "pixel_size_nm must be a positive number for every particle; it "
-                f"is not for {_list_rows(table, list(bad))}."
+                "Nanometre features need pixel_size_nm for every particle; it is "
+                f"missing for {_list_rows(table, list(bad))}."
             )
         return list(sizes)
 

@@ -133,11 +133,14 @@ def test_nanometre_features_need_pixel_sizes(table):
     features = ParticleFeatures().fit(sized)
     with pytest.raises(ValueError, match="needs a 'pixel_size_nm' column"):
         features.transform(table)
-    bad = sized.copy()
-    bad.loc[2, "pixel_size_nm"] = np.nan
-    bad.loc[4, "pixel_size_nm"] = -1.0
-    with pytest.raises(ValueError, match=r"row 2.*row 4"):
-        features.transform(bad)
+    missing = sized.copy()
+    missing.loc[[2, 4], "pixel_size_nm"] = np.nan
+    with pytest.raises(ValueError, match=r"missing for particle at index 2, .*index 4"):
+        features.transform(missing)
+    negative = sized.copy()
+    negative.loc[3, "pixel_size_nm"] = -1.0
+    with pytest.raises(ValueError, match="index 3: pixel_size_nm must be a positive"):
+        features.transform(negative)
 
 
 def test_pandas_output_keeps_the_table_index(table):
@@ -203,48 +206,51 @@ def test_bad_parameters_raise_in_fit_not_init(table, params, message):
         features.fit(table)
 
 
-def _bad_particle_table():
-    image, mask = vesicle_image(80, 25, rng=3)
-    nan_image = image.astype(float)
-    nan_image[3, 3] = np.nan
-    tiny = np.zeros_like(mask)
-    tiny[40:42, 40:43] = True
-    rows = [
-        (image, mask),  # fine
-        (image, np.zeros_like(mask)),  # empty mask
-        (image, tiny),  # 6 pixels
-        (nan_image, mask),  # NaN pixel outside the particle
-        (image, mask),  # fine
-    ]
+def _table_with(rows, ids):
     return pd.DataFrame(
-        {
-            "image": [r[0] for r in rows],
-            "mask": [r[1] for r in rows],
-            "id": ["ok-a", "empty", "tiny", "nan", "ok-b"],
-        }
+        {"image": [r[0] for r in rows], "mask": [r[1] for r in rows], "id": ids}
     )
 
 
-def test_bad_particles_are_all_named_in_one_error():
-    bad = _bad_particle_table()
-    features = ParticleFeatures().fit(bad)
+def test_tiny_masks_are_all_named_in_one_error():
+    image, mask = vesicle_image(80, 25, rng=3)
+    tiny = np.zeros_like(mask)
+    tiny[40:42, 40:43] = True
+    single = np.zeros_like(mask)
+    single[10, 10] = True
+    table = _table_with(
+        [(image, mask), (image, tiny), (image, mask), (image, single)],
+        ["ok-a", "tiny", "ok-b", "single"],
+    )
+    features = ParticleFeatures().fit(table)
     with pytest.raises(ValueError) as error:
-        features.transform(bad)
+        features.transform(table)
     message = str(error.value)
-    assert "cannot describe 3 of 5 particle(s)" in message
-    assert "row 1 (id 'empty'): mask is empty" in message
-    assert "row 2 (id 'tiny'): mask has only 6 pixel(s)" in message
-    assert "row 3 (id 'nan'): image has 1 NaN or infinite pixel(s)" in message
+    assert "cannot describe 2 of 4 particle(s)" in message
+    assert "particle 'tiny': mask has only 6 pixel(s), fewer than the 16" in message
+    assert "particle 'single': mask has only 1 pixel(s)" in message
     assert "ok-a" not in message and "ok-b" not in message
     # Dropping the named rows is the documented way out.
-    good = bad.drop(index=[1, 2, 3])
-    assert np.isfinite(features.transform(good)).all()
+    assert np.isfinite(features.transform(table.drop(index=[1, 3]))).all()
+
+
+def test_empty_mask_and_nan_pixels_name_the_particle():
+    image, mask = vesicle_image(80, 25, rng=3)
+    nan_image = image.astype(float)
+    nan_image[3, 3] = np.nan  # outside the particle: still spoils the range
+    features = ParticleFeatures().fit(_table_with([(image, mask)], ["ok"]))
+    empty = _table_with([(image, mask), (image, np.zeros_like(mask))], ["ok", "e"])
+    with pytest.raises(ValueError, match="particle 'e': mask is empty"):
+        features.transform(empty)
+    with_nan = _table_with([(image, mask), (nan_image, mask)], ["ok", "n"])
+    with pytest.raises(ValueError, match="particle 'n': image contains NaN"):
+        features.transform(with_nan)
 
 
 def test_mask_shape_differing_from_the_image_is_named():
     image, mask = vesicle_image(80, 25, rng=3)
     table = pd.DataFrame({"image": [image, image], "mask": [mask, mask[:-1]]})
-    with pytest.raises(ValueError, match="row 1.*shape"):
+    with pytest.raises(ValueError, match="index 1: mask shape .* differs"):
         ParticleFeatures().fit_transform(table)
 
 
@@ -253,7 +259,7 @@ def test_particle_touching_the_border_warns_and_stays_finite():
     cut_image, cut_mask = image[:, 20:], mask[:, 20:]
     table = pd.DataFrame({"image": [image, cut_image], "mask": [mask, cut_mask]})
     with pytest.warns(
-        UserWarning, match=r"1 particle\(s\) touch the image border.*row 1"
+        UserWarning, match=r"1 particle\(s\) touch the image border.*index 1"
     ):
         X = ParticleFeatures().fit_transform(table)
     assert np.isfinite(X).all()
@@ -276,3 +282,21 @@ def test_no_warning_for_clean_particles(table):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         ParticleFeatures().fit_transform(table)
+
+
+def test_images_without_masks_are_segmented_automatically():
+    with_masks, _ = vesicle_table(4, rng=5)
+    images = list(with_masks["image"])
+    features = ParticleFeatures(["area", "diameter"]).set_output(transform="pandas")
+    expected = features.fit_transform(with_masks)
+    for X in (pd.DataFrame({"image": images}), images):
+        measured = features.fit_transform(X)
+        np.testing.assert_allclose(measured["area"], expected["area"], rtol=0.15)
+        np.testing.assert_allclose(measured["diameter"], expected["diameter"], rtol=0.1)
+
+
+def test_a_stack_of_images_is_a_table():
+    image, _ = vesicle_image(70, 20, rng=6)
+    stack = np.stack([image, image[::-1]])
+    X = ParticleFeatures("thesis").fit_transform(stack)
+    assert X.shape == (2, N_THESIS) and np.isfinite(X).all()
