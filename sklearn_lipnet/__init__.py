@@ -5,9 +5,19 @@ support vector machine of Gryshkevych (Uppsala, 2016) into scikit-learn
 estimators for particle cut-outs from transmission electron microscopy.
 """
 
+from ._augmentation import Augmentation
+from ._classifier import LipNetClassifier
 from ._particle_features import ParticleFeatures
 from ._pipelines import make_svm_pipeline
+from ._preprocessing import ParticlePreprocessor
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["ParticleFeatures", "make_svm_pipeline", "__version__"]
+__all__ = [
+    "Augmentation",
+    "LipNetClassifier",
+    "ParticleFeatures",
+    "ParticlePreprocessor",
+    "make_svm_pipeline",
+    "__version__",
+]

@@ -1,0 +1,147 @@
+"""From a validated array to the standardised tensor a LipNet network eats."""
+
+import math
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = ["MIN_IMAGE_SIDE", "input_layout_of", "as_image_tensor"]
+
+#: A 2-D ``X`` is read as flattened square images only from this side on:
+#: nobody's particle cut-outs are 7 x 7 pixels, and narrower feature matrices
+#: (2, 4, 9, 16, ... columns) are ordinary features.
+MIN_IMAGE_SIDE = 8
+
+# Images are resized in chunks so the float64 detour and the interpolation
+# buffers stay small whatever the data size.
+_CHUNK = 4096
+
+
+def _square_side(width):
+    side = math.isqrt(width)
+    return side if side * side == width else None
+
+
+def input_layout_of(X, input_layout="auto"):
+    """Decide whether ``X`` holds images or plain feature vectors.
+
+    Parameters
+    ----------
+    X : ndarray of 2, 3 or 4 dimensions
+    input_layout : {"auto", "image", "features"}
+
+    Returns
+    -------
+    layout : {"image", "features"}
+    """
+    if X.ndim > 4:
+        raise ValueError(
+            f"X must have 2 (n_samples, n_features), 3 (n_samples, height, width) "
+            f"or 4 (n_samples, channels, height, width) dimensions; got {X.ndim}."
+        )
+    if X.ndim > 2:
+        if input_layout == "features":
+            raise ValueError(
+                f"input_layout='features' needs a 2-D X; got {X.ndim} dimensions."
+            )
+        return "image"
+    side = _square_side(X.shape[1])
+    if input_layout == "image":
+        if side is None:
+            raise ValueError(
+                f"input_layout='image' needs rows that are flattened square images, "
+                f"but X has {X.shape[1]} columns, which is not a square number."
+            )
+        return "image"
+    if input_layout == "features":
+        return "features"
+    return "image" if side is not None and side >= MIN_IMAGE_SIDE else "features"
+
+
+def _as_nchw(X):
+    if X.ndim == 2:
+        side = _square_side(X.shape[1])
+        return X.reshape(len(X), 1, side, side)
+    if X.ndim == 3:
+        return X[:, None]
+    return X
+
+
+def _fit_scaling(X, layout):
+    """Mean and scale that standardise the training data.
+
+    Images get one mean and scale per channel (a per-pixel one would undo the
+    augmentation's geometry); feature vectors get one per feature, like
+    ``StandardScaler``. Constant inputs keep a scale of 1.
+    """
+    if layout == "image":
+        X = _as_nchw(X)
+        axes = (0, 2, 3)
+    else:
+        axes = (0,)
+    mean = X.mean(axis=axes, dtype=np.float64)
+    scale = X.std(axis=axes, dtype=np.float64)
+    scale[~(scale > 1e-12 * np.maximum(np.abs(mean), 1))] = 1.0
+    return mean, scale
+
+
+def as_image_tensor(X, layout, input_size, device, scaling=None):
+    """Standardise ``X``, shape it for the network and move it to ``device``.
+
+    Parameters
+    ----------
+    X : ndarray
+        Validated, finite data (2-D, 3-D or 4-D).
+    layout : {"image", "features"}
+    input_size : int
+        Side of the network's square input; images of another size are
+        resized (bilinear, antialiased when shrinking).
+    device : str or torch.device
+    scaling : tuple of (mean, scale) or None
+        The training data's scaling; ``None`` computes it from ``X``.
+
+    Returns
+    -------
+    tensor : torch.Tensor
+        ``float32`` ``(n, C, input_size, input_size)`` for images,
+        ``(n, n_features)`` for features.
+    scaling : tuple of (mean, scale)
+    """
+    if scaling is None:
+        scaling = _fit_scaling(X, layout)
+    mean, scale = scaling
+    if layout == "image":
+        X = _as_nchw(X)
+        shape = (-1, 1, 1)
+    else:
+        shape = (-1,)
+    # float64 data are standardised before the cast, so that large but finite
+    # values do not overflow float32.
+    work_dtype = np.float64 if X.dtype == np.float64 else np.float32
+    mean = mean.reshape(shape).astype(work_dtype)
+    inv_scale = (1.0 / scale).reshape(shape).astype(work_dtype)
+
+    chunks = []
+    for start in range(0, len(X), _CHUNK):
+        chunk = np.asarray(X[start : start + _CHUNK], dtype=work_dtype)
+        chunk = ((chunk - mean) * inv_scale).astype(np.float32)
+        tensor = torch.from_numpy(np.ascontiguousarray(chunk)).to(device)
+        if layout == "image" and tuple(tensor.shape[2:]) != (input_size, input_size):
+            shrinking = min(tensor.shape[2:]) > input_size
+            tensor = F.interpolate(
+                tensor,
+                size=(input_size, input_size),
+                mode="bilinear",
+                align_corners=False,
+                antialias=shrinking,
+            )
+        chunks.append(tensor)
+    tensor = torch.cat(chunks) if len(chunks) > 1 else chunks[0]
+    if not torch.isfinite(tensor).all():
+        # Finite inputs can still overflow float32 (|x| > 3e38) when scaled.
+        raise ValueError(
+            "X holds values too large for float32 after standardisation; "
+            "rescale the data."
+        )
+    return tensor.contiguous(), scaling

@@ -1,0 +1,231 @@
+"""Reading and writing single grayscale particle images (PNG, JPEG, TIFF, MRC)."""
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".mrc")
+_TIFF_SUFFIXES = (".tif", ".tiff")
+
+# ITU-R BT.601 luma, the weights of Pillow's "L" conversion.
+_LUMA = np.array([0.299, 0.587, 0.114])
+
+
+class ImageReadError(ValueError):
+    """An image file exists but cannot be decoded as one 2-D image."""
+
+
+def is_image_file(path):
+    """Whether ``path`` has one of the supported image suffixes."""
+    return Path(path).suffix.lower() in IMAGE_SUFFIXES
+
+
+def _to_gray(array):
+    """Grayscale from ``(h, w, channels)``; whether colour was really present.
+
+    An alpha channel is dropped; three equal channels (a gray image stored
+    as RGB) are taken as they are, anything else becomes the luma, rounded
+    back to the input's integer dtype.
+    """
+    channels = array.shape[2]
+    if channels in (1, 2):  # gray, gray + alpha
+        return array[:, :, 0], False
+    rgb = array[:, :, :3]
+    if np.array_equal(rgb[:, :, 0], rgb[:, :, 1]) and np.array_equal(
+        rgb[:, :, 0], rgb[:, :, 2]
+    ):
+        return rgb[:, :, 0], False
+    gray = rgb @ _LUMA
+    if np.issubdtype(array.dtype, np.integer):
+        gray = np.round(gray).astype(array.dtype)
+    return gray, True
+
+
+def _read_pillow(path):
+    from PIL import Image
+
+    with Image.open(path) as handle:
+        handle.load()
+        mode = handle.mode
+        if mode in ("L", "I;16", "I;16L", "I;16B", "I", "F"):
+            array = np.array(handle)
+        elif mode == "1":
+            array = np.array(handle.convert("L"))
+        elif mode in ("LA", "La"):
+            array = np.array(handle.getchannel(0))
+        else:  # P, RGB, RGBA, CMYK, YCbCr, ...
+            array = np.array(handle.convert("RGB"))
+    if array.dtype == np.int32 and array.size and array.min() >= 0:
+        if array.max() < 2**16:  # 16-bit PNGs may open in Pillow's mode "I"
+            array = array.astype(np.uint16)
+    return array
+
+
+def _read_tiff(path):
+    import tifffile
+
+    return tifffile.imread(path)
+
+
+def _read_mrc(path):
+    try:
+        import mrcfile
+    except ImportError:
+        raise ImportError(
+            f"{path}: reading MRC files needs the optional package mrcfile "
+            "(pip install mrcfile)."
+        ) from None
+    with mrcfile.open(path, mode="r", permissive=False) as handle:
+        return np.array(handle.data)
+
+
+def read_image(path):
+    """Read one particle image as a 2-D array.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A PNG, JPEG, BMP, TIFF (8-, 16-bit or float) or MRC file.
+
+    Returns
+    -------
+    image : ndarray of shape (height, width)
+        The pixels in their stored dtype (uint8, uint16, float32, ...).
+    converted : bool
+        Whether a colour image was converted to grayscale (luma).
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be decoded or does not hold one 2-D image; the
+        message names the file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from sklearn_lipnet.datasets._image_io import read_image, write_image
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "particle.png"
+    >>> write_image(path, np.arange(12, dtype=np.uint16).reshape(3, 4))
+    >>> image, converted = read_image(path)
+    >>> image.dtype, image.shape, converted
+    (dtype('uint16'), (3, 4), False)
+    """
+    suffix = Path(path).suffix.lower()
+    reader = (
+        _read_tiff
+        if suffix in _TIFF_SUFFIXES
+        else _read_mrc
+        if suffix == ".mrc"
+        else _read_pillow
+    )
+    try:
+        array = reader(path)
+    except ImportError:
+        raise
+    except Exception as exc:  # decoders raise OSError, SyntaxError, struct.error...
+        raise ImageReadError(
+            f"{path}: cannot read the image ({type(exc).__name__}: {exc})."
+        ) from None
+    array = np.asarray(array)
+    if array.ndim == 3 and array.shape[0] == 1:  # a stack of one (TIFF, MRC)
+        array = array[0]
+    converted = False
+    if array.ndim == 3 and array.shape[2] in (1, 2, 3, 4):
+        array, converted = _to_gray(array)
+    if array.ndim != 2 or array.size == 0:
+        raise ImageReadError(
+            f"{path}: expected one 2-D image, got an array of shape {array.shape}"
+            + (" (a stack of images?)." if array.ndim == 3 else ".")
+        )
+    if array.dtype.kind not in "iuf":
+        array = array.astype(np.uint8)
+    return array, converted
+
+
+def write_image(path, image):
+    """Write a 2-D array losslessly; bool arrays (masks) become 0/255 uint8.
+
+    PNG holds uint8 and uint16 images; TIFF any numeric dtype.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Destination, ``.png`` or ``.tif``/``.tiff``.
+    image : ndarray of shape (height, width)
+        The pixels.
+    """
+    image = np.asarray(image)
+    if image.dtype == bool:
+        image = image.astype(np.uint8) * 255
+    suffix = Path(path).suffix.lower()
+    if suffix in _TIFF_SUFFIXES:
+        import tifffile
+
+        tifffile.imwrite(path, image)
+    elif suffix == ".png":
+        if image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(
+                f"{path}: PNG stores 8- or 16-bit unsigned images, got dtype "
+                f"{image.dtype}; write TIFF instead."
+            )
+        from PIL import Image
+
+        Image.fromarray(image).save(path)
+    else:
+        raise ValueError(f"{path}: can only write .png or .tif/.tiff images.")
+
+
+def read_mask(path, image_shape, image_name):
+    """Read a mask file as ``pixel > 0``, checked against its image.
+
+    Returns ``(mask, converted)`` like :func:`read_image`; raises
+    ``ValueError`` naming the file if the shape differs from ``image_shape``
+    (that of ``image_name``) or no pixel is set.
+    """
+    mask, converted = read_image(path)
+    if mask.shape != tuple(image_shape):
+        raise ValueError(
+            f"{path}: mask shape {mask.shape} differs from the shape "
+            f"{tuple(image_shape)} of its image {image_name}."
+        )
+    mask = mask > 0
+    if not mask.any():
+        raise ValueError(f"{path}: mask is empty (no pixel is set).")
+    return mask, converted
+
+
+class ImageReader:
+    """Reads images and masks for a loader, counting colour conversions.
+
+    A loader reads many files; :meth:`warn` then says once how many colour
+    images became grayscale.
+    """
+
+    def __init__(self):
+        self.n_converted = 0
+        self.example = None
+
+    def _note(self, converted, path):
+        if converted:
+            self.n_converted += 1
+            self.example = self.example or path
+
+    def image(self, path):
+        image, converted = read_image(path)
+        self._note(converted, path)
+        return image
+
+    def mask(self, path, image, image_name):
+        mask, converted = read_mask(path, image.shape, image_name)
+        self._note(converted, path)
+        return mask
+
+    def warn(self, stacklevel=3):
+        if self.n_converted:
+            warnings.warn(
+                f"{self.n_converted} colour image(s) were converted to grayscale "
+                f"(0.299 R + 0.587 G + 0.114 B), e.g. {self.example}.",
+                UserWarning,
+                stacklevel=stacklevel + 1,
+            )

@@ -1,0 +1,177 @@
+"""Loading particle cut-outs from disk into a particle table."""
+
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+from .._table import _is_missing, as_particle_table
+from ._folder import load_folder
+from ._image_io import ImageReader
+from ._index import INDEX_SUFFIXES, load_index
+
+# How many skipped files a warning lists by name.
+_NAMED_FILES = 10
+
+
+class _Problems:
+    """Per-particle problems: raised at once, or collected and warned about."""
+
+    def __init__(self, on_error):
+        if on_error not in ("raise", "skip"):
+            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}.")
+        self.skip = on_error == "skip"
+        self.skipped = []
+
+    def report(self, exc):
+        if not self.skip:
+            raise exc
+        self.skipped.append(str(exc))
+
+    def warn(self, total):
+        if not self.skipped:
+            return
+        listed = "\n  ".join(self.skipped[:_NAMED_FILES])
+        more = len(self.skipped) - _NAMED_FILES
+        warnings.warn(
+            f"Skipped {len(self.skipped)} of {total} particles (on_error='skip'):"
+            f"\n  {listed}" + (f"\n  ... and {more} more" if more > 0 else ""),
+            UserWarning,
+            stacklevel=3,
+        )
+
+
+def load_particles(
+    path,
+    *,
+    mask_dir=None,
+    mask_suffix="_mask",
+    pixel_size_nm=None,
+    image_column=None,
+    label_column=None,
+    mask_column=None,
+    on_error="raise",
+):
+    """Load particle cut-outs from a folder per class or an index file.
+
+    Two layouts are read:
+
+    * **a folder** ``path/<class>/<image>`` (torchvision's ``ImageFolder``
+      layout; class folders may have subfolders). Masks are found in a
+      parallel tree ``mask_dir/<class>/<same name>``, or beside the image as
+      ``<stem><mask_suffix>.<ext>``. Files that are not images and hidden
+      files are ignored. A folder holding images but no class folders gives
+      unlabelled particles (``y`` is None).
+    * **an index file** (``.csv``, ``.json`` or ``.jsonl``), one row per
+      particle: a column naming the image file (``image``, ``path``,
+      ``file``...; relative to the index file) or holding the pixels as
+      nested lists, optionally the class (``class``, ``label``...), the mask
+      file (``mask``...), ``id``, ``pixel_size_nm`` and any other columns
+      (e.g. precomputed ``Area``, ``Circularity``), which are kept. Column
+      names are matched case-insensitively (the thesis's JSON rows have
+      ``Id``, ``Image``, ``Class``).
+
+    Images can be PNG, JPEG, BMP, TIFF (8-bit, 16-bit, float) or MRC (with
+    the optional package ``mrcfile``). Colour images become grayscale (luma),
+    with one warning. Masks are read as ``pixel > 0``. Files are only read.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The root folder, or the index file.
+    mask_dir : str or path-like, default=None
+        Root of a parallel tree of masks, for the folder layout.
+    mask_suffix : str or None, default="_mask"
+        Suffix of mask files stored beside their image; such files are never
+        taken for particles. ``None`` disables the lookup.
+    pixel_size_nm : float, default=None
+        Pixel size of every image in nanometres, stored in the column
+        ``pixel_size_nm`` (an index file's own column takes precedence).
+    image_column, label_column, mask_column : str, default=None
+        Column names of an index file, when they are not recognised.
+    on_error : {"raise", "skip"}, default="raise"
+        What to do with a particle that cannot be loaded (unreadable or
+        missing file, mask of another shape or empty, empty class folder):
+        raise an error naming the file and the problem, or skip it and warn
+        once with the list of what was skipped.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        The particle table: ``id``, ``image`` (2-D arrays in their stored
+        dtype), ``mask`` (2-D bool arrays, or None where a particle has no
+        mask; only if some mask was found), ``pixel_size_nm`` (if known),
+        ``path`` (the image file) and the index's other columns.
+    y : ndarray of shape (n_particles,) or None
+        Class labels: the class folder names, or the index's label column.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` or a file that an index row names does not exist.
+    ValueError
+        If an image cannot be read, a mask does not fit its image, a class
+        folder is empty, or the index cannot be read (with ``on_error="raise"``).
+
+    See Also
+    --------
+    save_particles : Write a table back to the folder layout.
+    make_liposomes : Synthetic particles in the same table.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import numpy as np
+    >>> from sklearn_lipnet.datasets import load_particles, make_liposomes
+    >>> from sklearn_lipnet.datasets import save_particles
+    >>> table, y = make_liposomes(12, random_state=0)
+    >>> root = save_particles(table, y, tempfile.mkdtemp())
+    >>> sorted(p.name for p in root.iterdir())
+    ['index.csv', 'multilamellar', 'unilamellar']
+    >>> loaded, labels = load_particles(root)
+    >>> len(loaded), np.unique(labels).tolist()
+    (12, ['multilamellar', 'unilamellar'])
+    >>> list(loaded.columns)
+    ['id', 'image', 'mask', 'path']
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path}: no such file or folder.")
+    if mask_dir is not None and not Path(mask_dir).is_dir():
+        raise FileNotFoundError(f"mask_dir {mask_dir}: no such folder.")
+    problems = _Problems(on_error)
+    reader = ImageReader()
+    if path.is_dir():
+        rows, y, total = load_folder(
+            path,
+            mask_dir=mask_dir,
+            mask_suffix=mask_suffix,
+            problems=problems,
+            reader=reader,
+        )
+    elif path.suffix.lower() in INDEX_SUFFIXES:
+        rows, y, total = load_index(
+            path,
+            image_column=image_column,
+            label_column=label_column,
+            mask_column=mask_column,
+            problems=problems,
+            reader=reader,
+        )
+    else:
+        raise ValueError(
+            f"{path}: expected a folder or an index file "
+            f"({', '.join(INDEX_SUFFIXES)}), got a {path.suffix or 'plain'} file."
+        )
+    reader.warn()
+    problems.warn(total)
+    if not rows:
+        raise ValueError(f"{path}: no particle could be loaded.")
+    table = pd.DataFrame(rows)
+    if table["mask"].map(_is_missing).all():
+        table = table.drop(columns="mask")
+    if pixel_size_nm is not None and "pixel_size_nm" not in table.columns:
+        table.insert(len(table.columns), "pixel_size_nm", float(pixel_size_nm))
+    order = [c for c in ("id", "image", "mask", "pixel_size_nm", "path") if c in table]
+    table = table[order + [c for c in table.columns if c not in order]]
+    return as_particle_table(table), y
