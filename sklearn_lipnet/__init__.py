@@ -8,7 +8,7 @@ estimators for particle cut-outs from transmission electron microscopy.
 from ._augmentation import Augmentation
 from ._classifier import LipNetClassifier
 from ._particle_features import ParticleFeatures
-from ._pipelines import make_svm_pipeline
+from ._pipelines import make_lipnet_pipeline, make_svm_pipeline
 from ._preprocessing import ParticlePreprocessor
 
 __version__ = "0.1.0.dev0"
@@ -18,6 +18,7 @@ __all__ = [
     "LipNetClassifier",
     "ParticleFeatures",
     "ParticlePreprocessor",
+    "make_lipnet_pipeline",
     "make_svm_pipeline",
     "__version__",
 ]

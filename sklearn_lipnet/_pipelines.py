@@ -1,5 +1,6 @@
 """Ready-made pipelines from a particle table to class labels."""
 
+import inspect
 import numbers
 
 from imblearn.base import SamplerMixin
@@ -10,9 +11,12 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
 
+from ._classifier import LipNetClassifier
 from ._particle_features import ParticleFeatures
+from ._preprocessing import ParticlePreprocessor
+from .networks import ARCHITECTURES
 
-__all__ = ["make_svm_pipeline"]
+__all__ = ["make_lipnet_pipeline", "make_svm_pipeline"]
 
 _SAMPLERS = {"oversample": RandomOverSampler, "smote": SMOTE}
 
@@ -110,6 +114,7 @@ def make_svm_pipeline(
     See Also
     --------
     sklearn_lipnet.ParticleFeatures : the features.
+    make_lipnet_pipeline : the CNN counterpart.
 
     Examples
     --------
@@ -162,3 +167,105 @@ def make_svm_pipeline(
     else:
         steps.extend(classifier_steps)
     return Pipeline(steps, memory=memory, verbose=verbose)
+
+
+def make_lipnet_pipeline(
+    architecture="lipnet4",
+    *,
+    mode="auto",
+    size=None,
+    sampler=None,
+    augment=True,
+    balance="oversample",
+    max_epochs=30,
+    batch_size=32,
+    device="auto",
+    random_state=None,
+    n_jobs=None,
+    memory=None,
+    verbose=0,
+    **classifier_params,
+):
+    """A LipNet network as one pipeline, from particle table to labels.
+
+    ``ParticlePreprocessor -> [sampler] -> LipNetClassifier``: the CNN
+    counterpart of :func:`make_svm_pipeline`, taking the same particle table
+    and labels, so both go through one ``cross_validate`` call.
+
+    Parameters
+    ----------
+    architecture : {"lipnet1", "lipnet2", "lipnet4", "lipnet4c", "lipnet6"}, \
+            default="lipnet4"
+        The network (see :class:`~sklearn_lipnet.LipNetClassifier`).
+    mode : {"auto", "surrounding", "cropped", "masked"}, default="auto"
+        Input mode of :class:`~sklearn_lipnet.ParticlePreprocessor`; the
+        thesis found cropped and masked images best (section 8.5).
+    size : int, default=None
+        Side of the square images fed to the network; ``None`` is the
+        network's input size (32 for LipNet-6, 28 for the others, or
+        ``module__input_size`` when given).
+    sampler : None, "oversample", "smote" or sampler, default=None
+        Resampling of the image matrix before the network. The classifier
+        already rebalances every epoch (``balance``), so the default is none.
+    augment, balance, max_epochs, batch_size, device, verbose
+        Passed to :class:`~sklearn_lipnet.LipNetClassifier`.
+    random_state : int or None, default=None
+        Seeds the classifier and the sampler.
+    n_jobs : int, default=None
+        Parallel jobs of the preprocessing.
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches the preprocessed images across fits.
+    **classifier_params
+        Further ``LipNetClassifier`` parameters (``lr``, ``optimizer``,
+        ``train_split``, skorch's ``module__...``, ...).
+
+    Returns
+    -------
+    pipeline : imblearn.pipeline.Pipeline
+        Steps ``preprocessor``, ``sampler`` (when there is one) and
+        ``lipnet``; grid-search the network as ``lipnet__lr``.
+
+    See Also
+    --------
+    make_svm_pipeline : the feature SVM on the same input.
+
+    Examples
+    --------
+    >>> from sklearn_lipnet import make_lipnet_pipeline
+    >>> pipeline = make_lipnet_pipeline("lipnet6", max_epochs=5, random_state=0)
+    >>> [name for name, _ in pipeline.steps]
+    ['preprocessor', 'lipnet']
+    >>> pipeline.named_steps["preprocessor"].size
+    32
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {sorted(ARCHITECTURES)}, got "
+            f"{architecture!r}."
+        )
+    if size is None:
+        size = classifier_params.get(
+            "module__input_size",
+            inspect.signature(ARCHITECTURES[architecture])
+            .parameters["input_size"]
+            .default,
+        )
+    classifier = LipNetClassifier(
+        architecture,
+        augment=augment,
+        balance=balance,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        device=device,
+        random_state=random_state,
+        verbose=verbose,
+        **classifier_params,
+    )
+    steps = [
+        ("preprocessor", ParticlePreprocessor(mode=mode, size=size, n_jobs=n_jobs))
+    ]
+    sampler_step = _make_sampler(sampler, random_state)
+    if sampler_step is not None:
+        steps.append(("sampler", sampler_step))
+    steps.append(("lipnet", classifier))
+    return Pipeline(steps, memory=memory)

@@ -6,7 +6,13 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
 from sklearn.svm import SVC
 
-from sklearn_lipnet import ParticleFeatures, make_svm_pipeline
+from sklearn_lipnet import (
+    LipNetClassifier,
+    ParticleFeatures,
+    ParticlePreprocessor,
+    make_lipnet_pipeline,
+    make_svm_pipeline,
+)
 
 from ._particle_shapes import vesicle_table
 
@@ -114,3 +120,56 @@ def test_unknown_sampler_raises(sampler):
 def test_bad_probability_raises():
     with pytest.raises(ValueError, match="probability must be True or False"):
         make_svm_pipeline(probability="yes")
+
+
+@pytest.mark.parametrize("architecture, size", [("lipnet4", 28), ("lipnet6", 32)])
+def test_lipnet_pipeline_steps_and_input_size(architecture, size):
+    pipeline = make_lipnet_pipeline(
+        architecture, mode="masked", max_epochs=3, random_state=5, lr=0.01
+    )
+    assert [name for name, _ in pipeline.steps] == ["preprocessor", "lipnet"]
+    preprocessor = pipeline.named_steps["preprocessor"]
+    assert isinstance(preprocessor, ParticlePreprocessor)
+    assert (preprocessor.mode, preprocessor.size) == ("masked", size)
+    classifier = pipeline.named_steps["lipnet"]
+    assert isinstance(classifier, LipNetClassifier)
+    assert classifier.architecture == architecture
+    assert (classifier.max_epochs, classifier.random_state, classifier.lr) == (
+        3,
+        5,
+        0.01,
+    )
+
+
+def test_lipnet_pipeline_follows_a_custom_input_size():
+    pipeline = make_lipnet_pipeline(module__input_size=40)
+    assert pipeline.named_steps["preprocessor"].size == 40
+    assert make_lipnet_pipeline(size=48).named_steps["preprocessor"].size == 48
+
+
+def test_lipnet_pipeline_with_a_sampler():
+    pipeline = make_lipnet_pipeline(sampler="oversample", balance=None, random_state=1)
+    assert [name for name, _ in pipeline.steps] == ["preprocessor", "sampler", "lipnet"]
+    assert pipeline.named_steps["sampler"].random_state == 1
+
+
+def test_unknown_architecture_raises():
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        make_lipnet_pipeline("lipnet5")
+
+
+def test_one_cross_validate_call_compares_svm_and_lipnet(data):
+    table, y = data
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    pipelines = {
+        "svm": make_svm_pipeline(),
+        "lipnet": make_lipnet_pipeline(
+            "lipnet1", max_epochs=2, device="cpu", random_state=0
+        ),
+    }
+    for name, pipeline in pipelines.items():
+        scores = cross_validate(
+            pipeline, table, y, cv=cv, scoring="balanced_accuracy", error_score="raise"
+        )
+        assert scores["test_score"].shape == (3,), name
+        assert np.all(np.isfinite(scores["test_score"])), name
