@@ -2,193 +2,22 @@
 
 import numbers
 import warnings
-from dataclasses import dataclass
 
 import numpy as np
 from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from ._intensity_features import (
-    _histogram_of_values,
-    _intensity_range_of,
-    _moments_of,
-    _variance_of,
-)
-from ._particle_geometry import ParticleGeometry
-from ._profile_features import (
-    _edge_profile_of,
-    _radial_profile_of,
-    _signal_to_noise_of,
-)
-from ._shape_features import (
-    _circularity_of,
-    _diameter_of,
-    _maximum_width_of,
-    _perimeter_of,
+from ._particle_description import (
+    FEATURE_NAMES,
+    NANOMETRE_FEATURES,
+    THESIS_FEATURES,
+    FeatureSpec,
+    describe_particles,
 )
 from ._table import as_particle_table, particle_masks, row_label
 
-#: Every feature, in the order of the output columns for ``features="all"``.
-FEATURE_NAMES = (
-    "area",
-    "perimeter",
-    "circularity",
-    "moments",
-    "maximum_width",
-    "diameter",
-    "maximum_width_nm",
-    "length_nm",
-    "histogram",
-    "radial_profile",
-    "edge_profile",
-    "signal_to_noise",
-    "internal_variance",
-)
-
-#: The features of the SVM in the thesis (sections 4.1 and 8.4).
-THESIS_FEATURES = (
-    "area",
-    "circularity",
-    "moments",
-    "edge_profile",
-    "histogram",
-    "internal_variance",
-)
-
-#: Features that need the table's ``pixel_size_nm`` column.
-NANOMETRE_FEATURES = ("maximum_width_nm", "length_nm")
-
-#: Masks with fewer pixels are refused: no feature means anything there, and
-#: such masks are nearly always a failed segmentation.
-MIN_PARTICLE_AREA = 16
-
-_MOMENT_NAMES = ("moment_mu20", "moment_mu02", "moment_mu30", "moment_mu03")
-
-
-@dataclass(frozen=True)
-class _FeatureSpec:
-    """The validated settings that fix the output columns."""
-
-    features: tuple
-    n_histogram_bins: int
-    n_profile_bins: int
-    edge_profile_depth: float | None
-    intensity_range: object
-
-    def column_names(self):
-        names = []
-        for feature in self.features:
-            if feature == "moments":
-                names.extend(_MOMENT_NAMES)
-            elif feature == "histogram":
-                names.extend(_numbered("histogram", self.n_histogram_bins))
-            elif feature in ("radial_profile", "edge_profile"):
-                names.extend(_numbered(feature, self.n_profile_bins))
-            else:
-                names.append(feature)
-        return names
-
-
-def _numbered(prefix, n):
-    width = max(2, len(str(n - 1)))
-    return [f"{prefix}_{i:0{width}d}" for i in range(n)]
-
-
-def _describe_particle(image, mask, pixel_size_nm, spec):
-    """Feature vector of one particle and whether it touches the image border.
-
-    Raises ValueError with a message that says what is wrong with the
-    particle (the caller adds which row it is).
-    """
-    image = np.asarray(image)
-    mask = np.asarray(mask, dtype=bool)
-    if image.shape != mask.shape:
-        raise ValueError(
-            f"mask shape {mask.shape} differs from image shape {image.shape}"
-        )
-    if np.issubdtype(image.dtype, np.inexact):
-        n_bad = np.count_nonzero(~np.isfinite(image))
-        if n_bad:
-            raise ValueError(
-                f"image has {n_bad} NaN or infinite pixel(s); fill or drop them"
-            )
-    n_pixels = np.count_nonzero(mask)
-    if n_pixels == 0:
-        raise ValueError("mask is empty")
-    if n_pixels < MIN_PARTICLE_AREA:
-        raise ValueError(
-            f"mask has only {n_pixels} pixel(s), fewer than the "
-            f"{MIN_PARTICLE_AREA} needed for meaningful features"
-        )
-    geometry = ParticleGeometry(mask)
-    low, high = _intensity_range_of(image, spec.intensity_range)
-    values = image[geometry.image_rows, geometry.image_cols].astype(np.float64)
-    if high > low:
-        values = np.clip((values - low) / (high - low), 0.0, 1.0)
-    else:
-        values = np.full(values.shape, 0.5)
-
-    lengths = {}  # diameter and width serve both pixel and nanometre columns
-
-    def diameter():
-        if "diameter" not in lengths:
-            lengths["diameter"] = _diameter_of(geometry)
-        return lengths["diameter"]
-
-    parts = []
-    for feature in spec.features:
-        if feature == "area":
-            parts.append(geometry.area)
-        elif feature == "perimeter":
-            parts.append(_perimeter_of(geometry))
-        elif feature == "circularity":
-            parts.append(_circularity_of(geometry))
-        elif feature == "moments":
-            # Dark is dense in TEM: weighting by darkness puts the moments'
-            # mass on membranes and content rather than on empty interiors.
-            parts.append(_moments_of(1.0 - values, geometry))
-        elif feature == "maximum_width":
-            parts.append(_maximum_width_of(geometry))
-        elif feature == "diameter":
-            parts.append(diameter())
-        elif feature == "maximum_width_nm":
-            parts.append(_maximum_width_of(geometry) * pixel_size_nm)
-        elif feature == "length_nm":
-            parts.append(diameter() * pixel_size_nm)
-        elif feature == "histogram":
-            parts.append(
-                _histogram_of_values(values, spec.n_histogram_bins, (0.0, 1.0))
-            )
-        elif feature == "radial_profile":
-            parts.append(_radial_profile_of(values, geometry, spec.n_profile_bins))
-        elif feature == "edge_profile":
-            parts.append(
-                _edge_profile_of(
-                    values, geometry, spec.n_profile_bins, spec.edge_profile_depth
-                )
-            )
-        elif feature == "signal_to_noise":
-            parts.append(_signal_to_noise_of(values, geometry, None))
-        elif feature == "internal_variance":
-            parts.append(_variance_of(values))
-    vector = np.hstack(parts).astype(np.float64)
-    return vector, geometry.touches_border
-
-
-def _describe_chunk(images, masks, pixel_sizes, spec):
-    """Describe particles one by one, returning errors instead of raising.
-
-    Collecting the errors lets the caller report every bad particle at
-    once, not only the first one a worker happened to meet.
-    """
-    results = []
-    for image, mask, pixel_size_nm in zip(images, masks, pixel_sizes):
-        try:
-            results.append(_describe_particle(image, mask, pixel_size_nm, spec))
-        except ValueError as error:
-            results.append(str(error))
-    return results
+__all__ = ["ParticleFeatures", "FEATURE_NAMES", "THESIS_FEATURES"]
 
 
 def _list_rows(table, positions, limit=10):
@@ -266,11 +95,15 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
 
     Notes
     -----
-    Bad particles raise a ``ValueError`` that lists every offending row:
-    an empty mask, a mask of fewer than 16 pixels, NaN or infinite pixels,
-    a mask whose shape differs from its image's, a missing pixel size for a
-    nanometre feature. A particle touching the image border is measured as
-    its visible part, with a warning naming it.
+    Bad input raises a ``ValueError`` naming the particle (by ``id``, else
+    ``path``, else index) and the problem. The table checks name the first
+    bad particle: an image that is not 2-D or has NaN or infinite pixels, a
+    mask that is empty or of another shape. Masks of fewer than 16 pixels
+    (typically a failed automatic segmentation) and missing pixel sizes for
+    the nanometre features are listed all at once, so the rows can be
+    dropped in one go. A particle touching the image border is measured as
+    its visible part, with a warning naming it. The output never contains
+    NaN.
 
     Examples
     --------
@@ -391,7 +224,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
                 "edge_profile_depth must be None or a number of pixels >= 1, "
                 f"got {depth!r}."
             )
-        return _FeatureSpec(
+        return FeatureSpec(
             features=features,
             n_histogram_bins=int(self.n_histogram_bins),
             n_profile_bins=int(self.n_profile_bins),
@@ -491,13 +324,13 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         n_particles = len(images)
         n_jobs = effective_n_jobs(self.n_jobs)
         if n_jobs == 1 or n_particles < 2:
-            return _describe_chunk(images, masks, pixel_sizes, spec)
+            return describe_particles(images, masks, pixel_sizes, spec)
         # A few chunks per worker: balanced load without per-particle
         # dispatch overhead.
         n_chunks = min(n_particles, 4 * n_jobs)
         bounds = np.linspace(0, n_particles, n_chunks + 1).astype(int)
         chunks = Parallel(n_jobs=n_jobs)(
-            delayed(_describe_chunk)(
+            delayed(describe_particles)(
                 images[start:stop], masks[start:stop], pixel_sizes[start:stop], spec
             )
             for start, stop in zip(bounds[:-1], bounds[1:])
