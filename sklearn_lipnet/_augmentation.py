@@ -172,7 +172,13 @@ class Augmentation:
 
     def __call__(self, images, generator):
         """Transform a batch ``(n, C, H, W)`` of images; returns a new tensor."""
-        theta = self.random_matrices(len(images), generator, images.device)
+        return self.warp(
+            images, self.random_matrices(len(images), generator, images.device)
+        )
+
+    @staticmethod
+    def warp(images, theta):
+        """Resample ``images`` through the affine maps ``theta`` ``(n, 2, 3)``."""
         grid = F.affine_grid(theta, images.shape, align_corners=False)
         return F.grid_sample(
             images, grid, mode="bilinear", padding_mode="border", align_corners=False

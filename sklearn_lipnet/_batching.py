@@ -150,6 +150,13 @@ class EpochBatches:
         indices = self._indices()
         n = len(X) if indices is None else len(indices)
         batch_size = n if self.batch_size == -1 else self.batch_size
+        theta = None
+        if indices is not None and self.augmentation is not None and X.dim() == 4:
+            # One draw for the whole epoch: a handful of kernel launches
+            # instead of a handful per batch.
+            theta = self.augmentation.random_matrices(
+                n, self.augmentation_generator, X.device
+            )
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             if indices is None:
@@ -163,8 +170,8 @@ class EpochBatches:
                 batch = indices[start:stop]
                 Xb = X.index_select(0, batch)
                 yb = None if y is None else y.index_select(0, batch)
-                if self.augmentation is not None and Xb.dim() == 4:
-                    Xb = self.augmentation(Xb, self.augmentation_generator)
+                if theta is not None:
+                    Xb = self.augmentation.warp(Xb, theta[start:stop])
             yield Xb, yb
 
     def __len__(self):

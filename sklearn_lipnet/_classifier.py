@@ -1,5 +1,6 @@
 """LipNetClassifier: the LipNet networks as a scikit-learn classifier."""
 
+import contextlib
 import inspect
 from numbers import Integral, Real
 
@@ -34,6 +35,26 @@ ROUTED_PREFIXES = (
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 _SEED_BOUND = np.iinfo(np.int32).max
+
+
+@contextlib.contextmanager
+def _cudnn_autotuning(device):
+    """Let cuDNN pick the fastest convolution algorithms, then restore.
+
+    Left alone where the user asked for deterministic algorithms, since the
+    fastest algorithms need not be deterministic.
+    """
+    wanted = (
+        device.startswith("cuda")
+        and not torch.backends.cudnn.deterministic
+        and not torch.are_deterministic_algorithms_enabled()
+    )
+    previous = torch.backends.cudnn.benchmark
+    torch.backends.cudnn.benchmark = previous or wanted
+    try:
+        yield
+    finally:
+        torch.backends.cudnn.benchmark = previous
 
 
 class LipNetClassifier(ClassifierMixin, BaseEstimator):
@@ -407,6 +428,12 @@ class LipNetClassifier(ClassifierMixin, BaseEstimator):
         optimizer_kwargs = {}
         if self.optimizer == "sgd":
             optimizer_kwargs = {"optimizer__momentum": 0.9, "optimizer__nesterov": True}
+        elif device.startswith("cuda") and not any(
+            k in routed for k in ("optimizer__fused", "optimizer__foreach")
+        ):
+            # One fused kernel per step instead of one per parameter group
+            # operation: small networks are bound by kernel launches on GPUs.
+            optimizer_kwargs = {"optimizer__fused": True}
         criterion_kwargs = {"criterion__label_smoothing": self.label_smoothing}
         if self.balance == "class_weight":
             counts = np.bincount(codes, minlength=len(self.classes_))
@@ -439,7 +466,7 @@ class LipNetClassifier(ClassifierMixin, BaseEstimator):
         devices = [torch.device(device)] if device.startswith("cuda") else []
         # A private RNG scope: seeding weight init and dropout must neither
         # depend on nor disturb the user's global torch random state.
-        with torch.random.fork_rng(devices=devices):
+        with torch.random.fork_rng(devices=devices), _cudnn_autotuning(device):
             torch.manual_seed(int(torch_seed))
             self.net_.seed_generators(int(sampling_seed), int(augmentation_seed))
             try:
@@ -465,6 +492,17 @@ class LipNetClassifier(ClassifierMixin, BaseEstimator):
 
     def _check_input(self, X):
         check_is_fitted(self)
+        shape = np.shape(X) if hasattr(X, "shape") or isinstance(X, list) else ()
+        if (len(shape) > 2 or len(self.input_shape_) > 1) and tuple(
+            shape[1:]
+        ) != self.input_shape_:
+            # Image stacks: say which image shape was expected, not only the
+            # second dimension that n_features_in_ holds.
+            raise ValueError(
+                f"X has samples of shape {tuple(shape[1:])}, but "
+                f"{type(self).__name__} was fitted on samples of shape "
+                f"{self.input_shape_}."
+            )
         X = validate_data(
             self, X, reset=False, allow_nd=True, dtype=(np.float32, np.float64)
         )
@@ -497,7 +535,8 @@ class LipNetClassifier(ClassifierMixin, BaseEstimator):
             self.net_.device,
             scaling=self._scaling,
         )
-        proba = self.net_.predict_proba(X_tensor).astype(np.float64)
+        with _cudnn_autotuning(str(self.net_.device)):
+            proba = self.net_.predict_proba(X_tensor).astype(np.float64)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X):

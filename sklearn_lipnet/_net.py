@@ -9,6 +9,7 @@ into batches that are rebalanced and augmented as whole batches (see
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
+from skorch.utils import to_device, to_numpy
 
 from ._batching import EpochBatches, TensorDataset
 
@@ -85,6 +86,60 @@ class LipNetNeuralNet(NeuralNetClassifier):
             sampling_generator=getattr(self, "sampling_generator", None),
             augmentation_generator=getattr(self, "augmentation_generator", None),
         )
+
+    def _set_training(self, training=True):
+        # skorch calls this before every batch; Module.train walks every
+        # submodule through Module.__setattr__, which for a LipNet costs more
+        # than a GPU training step. Only switch when the mode changes.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """skorch's epoch, without a device synchronisation per batch.
+
+        skorch records ``loss.item()`` after every batch, which makes the CPU
+        wait for the GPU each time. Here the batch losses are recorded as
+        detached tensors and turned into floats together at the end of the
+        epoch, before any ``on_epoch_end`` callback reads them.
+        """
+        if iterator is None:
+            return
+        losses = []
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            loss = step["loss"].detach()
+            losses.append(loss)
+            self.history.record_batch(prefix + "_loss", loss)
+            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+        if losses:
+            values = torch.stack(losses).tolist()
+            batches = self.history[-1]["batches"][-len(values) :]
+            for entry, value in zip(batches, values):
+                entry[prefix + "_loss"] = value
+        self.history.record(prefix + "_batch_count", len(losses))
+
+    def forward_iter(self, X, training=False, device="cpu"):
+        self.check_is_fitted()
+        iterator = self.get_iterator(self.get_dataset(X), training=training)
+        self._set_training(training)
+        for batch in iterator:
+            with torch.set_grad_enabled(training):
+                output = self.infer(batch[0])
+            yield to_device(output, device=device)
+
+    def predict_proba(self, X):
+        # Outputs stay on the device until the end: one transfer, not one
+        # per batch.
+        nonlinearity = self._get_predict_nonlinearity()
+        outputs = [
+            output[0] if isinstance(output, tuple) else output
+            for output in self.forward_iter(X, training=False, device=self.device)
+        ]
+        return to_numpy(nonlinearity(torch.cat(outputs)))
 
 
 def _as_tensor_dataset(dataset):

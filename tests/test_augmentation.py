@@ -1,0 +1,124 @@
+import numpy as np
+import pytest
+import torch
+
+from sklearn_lipnet import Augmentation
+
+OFF = dict(
+    rotation=0, shear=0, shift=0, zoom=None, horizontal_flip=False, vertical_flip=False
+)
+
+
+def _blob_images(n, side=32, centre=(16, 24), radius=2.5):
+    yy, xx = torch.meshgrid(torch.arange(side), torch.arange(side), indexing="ij")
+    # pixel centres are at integer + 0.5 in continuous coordinates
+    distance = torch.hypot(yy + 0.5 - centre[0], xx + 0.5 - centre[1])
+    image = (distance <= radius).float()
+    return image.expand(n, 1, side, side).clone()
+
+
+def _centroids(images):
+    side = images.shape[-1]
+    coords = torch.arange(side, dtype=torch.float32) + 0.5
+    mass = images.sum(dim=(1, 2, 3))
+    cy = (images.sum(dim=(1, 3)) * coords).sum(1) / mass
+    cx = (images.sum(dim=(1, 2)) * coords).sum(1) / mass
+    return cy, cx
+
+
+def test_thesis_defaults():
+    aug = Augmentation()
+    assert (aug.rotation, aug.shear, aug.shift, aug.zoom) == (180, 0.2, 0.1, (0.8, 1.0))
+    assert aug.horizontal_flip and aug.vertical_flip
+
+
+@pytest.mark.parametrize(
+    "param, expected",
+    [(True, Augmentation()), (False, None), (None, None), (OFF, None)],
+)
+def test_from_param(param, expected):
+    assert Augmentation.from_param(param) == expected
+
+
+def test_from_param_dict_overrides_defaults():
+    aug = Augmentation.from_param({"rotation": 90, "zoom": None})
+    assert aug.rotation == 90 and aug.zoom is None and aug.shear == 0.2
+
+
+@pytest.mark.parametrize(
+    "param, match",
+    [
+        ({"spin": 3}, "unknown transformations"),
+        ({"rotation": -5}, "rotation must be a finite number"),
+        ({"zoom": (1.2, 0.8)}, "0 < low <= high"),
+        ({"zoom": 0.5}, "pair"),
+        ("yes", "must be True, False"),
+    ],
+)
+def test_bad_augmentation_is_refused(param, match):
+    with pytest.raises(ValueError, match=match):
+        Augmentation.from_param(param)
+
+
+def test_all_switched_off_is_the_identity():
+    images = torch.rand(5, 1, 12, 12)
+    out = Augmentation(**OFF)(images, torch.Generator().manual_seed(0))
+    torch.testing.assert_close(out, images, atol=1e-5, rtol=0)
+
+
+def test_flips_mirror_exactly_and_happen_about_half_the_time():
+    images = torch.rand(200, 1, 10, 10)
+    aug = Augmentation(**{**OFF, "horizontal_flip": True})
+    out = aug(images, torch.Generator().manual_seed(0))
+    same = torch.isclose(out, images, atol=1e-5).flatten(1).all(1)
+    mirrored = torch.isclose(out, images.flip(-1), atol=1e-5).flatten(1).all(1)
+    assert bool((same | mirrored).all())
+    assert 70 < int(mirrored.sum()) < 130
+
+
+def test_rotation_keeps_the_distance_from_the_centre():
+    images = _blob_images(64)
+    out = Augmentation(**{**OFF, "rotation": 180})(
+        images, torch.Generator().manual_seed(1)
+    )
+    cy, cx = _centroids(out)
+    radius = torch.hypot(cy - 16, cx - 16)
+    assert torch.allclose(radius, torch.full_like(radius, 8.0), atol=0.5)
+    angles = torch.atan2(cy - 16, cx - 16)
+    assert float(angles.max() - angles.min()) > 5  # spread over the circle
+
+
+def test_shift_is_bounded_by_the_fraction_of_the_side():
+    images = _blob_images(100, centre=(16, 16))
+    out = Augmentation(**{**OFF, "shift": 0.1})(
+        images, torch.Generator().manual_seed(2)
+    )
+    cy, cx = _centroids(out)
+    assert float((cy - 16).abs().max()) <= 3.2 + 0.3
+    assert float((cx - 16).abs().max()) <= 3.2 + 0.3
+    assert float((cx - 16).abs().max()) > 2.0
+
+
+def test_zoom_magnifies_by_at_most_the_inverse_of_the_low_end():
+    images = _blob_images(100, centre=(16, 16), radius=6)
+    out = Augmentation(**{**OFF, "zoom": (0.8, 1.0)})(
+        images, torch.Generator().manual_seed(3)
+    )
+    growth = out.sum(dim=(1, 2, 3)) / images.sum(dim=(1, 2, 3))
+    assert float(growth.min()) > 0.95
+    assert float(growth.max()) < 1.5625 * 1.08
+    assert float(growth.max()) > 1.3
+
+
+def test_same_generator_seed_same_batch():
+    images = torch.rand(8, 1, 16, 16)
+    first = Augmentation()(images, torch.Generator().manual_seed(5))
+    second = Augmentation()(images, torch.Generator().manual_seed(5))
+    assert torch.equal(first, second)
+    assert not torch.allclose(first, images)
+
+
+def test_repr_is_evaluable():
+    aug = Augmentation(rotation=90, zoom=None)
+    assert eval(repr(aug), {"Augmentation": Augmentation}) == aug
+    assert np.isclose(aug.rotation, 90)
