@@ -8,14 +8,16 @@ import numpy as np
 _BSPLINE_MEAN_SQUARED_WEIGHT = 151 / 315
 
 
-def _bspline_matrix(length, cell, phase):
-    """Matrix mapping control values on a grid of spacing ``cell`` to pixels.
+def _bspline_matrix(length, cells, phases):
+    """Matrix mapping spline control values to pixels, for several grids.
 
-    Row ``i`` holds the four uniform cubic B-spline weights of pixel ``i``
-    (at position ``i + phase`` in grid units of ``cell`` pixels), so that
-    ``W @ values`` evaluates a smooth curve through the control values.
+    Grid ``k`` has control points every ``cells[k]`` pixels, shifted by
+    ``phases[k]``; its columns form the k-th block of the matrix. Row ``i``
+    holds the four uniform cubic B-spline weights of pixel ``i`` in each
+    grid, so that ``W @ values`` evaluates smooth curves through the
+    control values.
     """
-    position = (np.arange(length) + phase) / cell
+    position = (np.arange(length)[None, :] + phases[:, None]) / cells[:, None]
     first = np.floor(position).astype(np.intp)
     f = (position - first).astype(np.float32)
     weights = np.stack(
@@ -25,23 +27,24 @@ def _bspline_matrix(length, cell, phase):
             (-3 * f**3 + 3 * f**2 + 3 * f + 1) / 6,
             f**3 / 6,
         ],
-        axis=1,
+        axis=-1,
     )
-    n_control = int(first[-1]) + 4
-    matrix = np.zeros((length, n_control), dtype=np.float32)
-    rows = np.arange(length)[:, None]
-    matrix[rows, first[:, None] + np.arange(4)] = weights
-    return matrix
+    n_control = first[:, -1] + 4
+    block_start = np.concatenate([[0], np.cumsum(n_control)[:-1]])
+    columns = block_start[:, None, None] + first[:, :, None] + np.arange(4)
+    matrix = np.zeros((length, n_control.sum()), dtype=np.float32)
+    matrix[np.arange(length)[None, :, None], columns] = weights
+    return matrix, n_control
 
 
-def fractal_noise(shape, scale, rng, *, octaves=4, persistence=0.5):
+def fractal_noise(shape, scale, rng, *, octaves=3, persistence=0.5):
     """Smooth random field with structure on several scales (Perlin-like).
 
     A sum of ``octaves`` cubic B-spline value-noise layers: the first has
     control points every ``scale`` pixels, each further one is twice as fine
-    and ``persistence`` times as strong (fractional Brownian motion). Each
-    layer is evaluated separably as ``Wy @ G @ Wx.T``, two small matrix
-    products, so the cost is that of a few passes over the image.
+    and ``persistence`` times as strong (fractional Brownian motion). All
+    layers are evaluated at once as ``Wy @ G @ Wx.T`` with block-diagonal
+    ``G``: two small matrix products, whatever the image size.
 
     Parameters
     ----------
@@ -52,7 +55,7 @@ def fractal_noise(shape, scale, rng, *, octaves=4, persistence=0.5):
         of the largest blobs.
     rng : numpy.random.Generator
         Source of randomness.
-    octaves : int, default=4
+    octaves : int, default=3
         Number of layers.
     persistence : float, default=0.5
         Amplitude ratio between successive layers.
@@ -71,15 +74,19 @@ def fractal_noise(shape, scale, rng, *, octaves=4, persistence=0.5):
     ((64, 80), dtype('float32'))
     """
     height, width = shape
-    field = np.zeros(shape, dtype=np.float32)
-    total_variance = 0.0
-    for octave in range(octaves):
-        cell = max(scale / 2**octave, 1.0)
-        amplitude = persistence**octave
-        rows = _bspline_matrix(height, cell, rng.uniform(0, cell))
-        cols = _bspline_matrix(width, cell, rng.uniform(0, cell))
-        control = rng.standard_normal((rows.shape[1], cols.shape[1]), dtype=np.float32)
-        field += amplitude * (rows @ control @ cols.T)
-        total_variance += amplitude**2
-    field /= np.float32(np.sqrt(total_variance) * _BSPLINE_MEAN_SQUARED_WEIGHT)
+    cells = np.maximum(scale / 2.0 ** np.arange(octaves), 1.0)
+    amplitudes = persistence ** np.arange(octaves)
+    rows, n_rows = _bspline_matrix(height, cells, rng.uniform(0, cells))
+    cols, n_cols = _bspline_matrix(width, cells, rng.uniform(0, cells))
+    control = np.zeros((rows.shape[1], cols.shape[1]), dtype=np.float32)
+    row_start, col_start = 0, 0
+    for n_row, n_col, amplitude in zip(n_rows, n_cols, amplitudes):
+        block = rng.standard_normal((n_row, n_col), dtype=np.float32)
+        control[row_start : row_start + n_row, col_start : col_start + n_col] = (
+            amplitude * block
+        )
+        row_start += n_row
+        col_start += n_col
+    field = rows @ control @ cols.T
+    field /= np.float32(np.sqrt(np.sum(amplitudes**2)) * _BSPLINE_MEAN_SQUARED_WEIGHT)
     return field
