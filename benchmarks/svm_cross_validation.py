@@ -102,14 +102,21 @@ def run_problem(problem, n_samples, random_state):
     }
     print(problem, counts, result["make_svm_pipeline()"]["recall_mean_std"])
 
+    feature_sets = {
+        "thesis": ParticleFeatures("thesis", n_jobs=2),
+        "all": ParticleFeatures("all", n_jobs=2),
+        "thesis, dtype range": ParticleFeatures(
+            "thesis", intensity_range="dtype", n_jobs=2
+        ),
+    }
     matrices = {
-        name: ParticleFeatures(name, n_jobs=2).fit_transform(table)
-        for name in ("thesis", "all")
+        name: features.fit_transform(table) for name, features in feature_sets.items()
     }
     variants = {
         'sampler="oversample"': ("thesis", {"sampler": "oversample"}),
         'sampler="smote"': ("thesis", {"sampler": "smote"}),
         'features="all"': ("all", {}),
+        'intensity_range="dtype"': ("thesis, dtype range", {}),
     }
     for name, (features, options) in variants.items():
         pipeline = make_svm_pipeline(random_state=random_state, **options)

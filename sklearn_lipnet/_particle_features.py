@@ -50,7 +50,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         Which features to compute, in the order of the output columns.
         ``"thesis"`` is the set of the thesis's SVM: area, circularity,
         moments, edge profile, histogram and internal variance. ``"all"``
-        is every feature of ``FEATURE_NAMES``; it includes the nanometre
+        is every feature below, in this order; it includes the nanometre
         features ``maximum_width_nm`` and ``length_nm`` only when the table
         given to ``fit`` has a ``pixel_size_nm`` column. Names:
         ``"area"``, ``"perimeter"``, ``"circularity"``, ``"moments"``
@@ -297,8 +297,6 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
                 UserWarning,
                 stacklevel=3,
             )
-        if not results:
-            return np.empty((0, self.n_features_out_))
         return np.vstack([vector for vector, _ in results])
 
     @staticmethod
