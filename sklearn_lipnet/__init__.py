@@ -8,6 +8,7 @@ estimators for particle cut-outs from transmission electron microscopy.
 from ._augmentation import Augmentation
 from ._classifier import LipNetClassifier
 from ._particle_features import ParticleFeatures
+from ._persistence import load_model, save_model
 from ._pipelines import make_lipnet_pipeline, make_svm_pipeline
 from ._preprocessing import ParticlePreprocessor
 
@@ -21,4 +22,6 @@ __all__ = [
     "make_lipnet_pipeline",
     "make_svm_pipeline",
     "__version__",
+    "load_model",
+    "save_model",
 ]

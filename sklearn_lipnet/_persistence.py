@@ -1,0 +1,323 @@
+"""Model files that hold data only: loading them cannot run code.
+
+A pickle (``joblib.dump``) can execute anything when loaded. A model file of
+ours is a zip archive with
+
+- ``model.json``: the estimator tree as JSON. Every object is named by its
+  class, which must be on an allowlist (our estimators, the scikit-learn and
+  imbalanced-learn pieces our pipelines use); its state is JSON with numpy
+  arrays spelled out;
+- ``weights_<n>.pt``: the state dict of each LipNet network, read back with
+  ``torch.load(weights_only=True)``, which only builds tensors.
+
+Loading therefore only creates allowlisted classes and fills in plain data.
+Training-only parameters that are arbitrary objects (``callbacks``, a
+callable ``train_split``) are not saved: a loaded model predicts, and refits
+without them.
+"""
+
+import importlib
+import io
+import json
+import zipfile
+
+import numpy as np
+import torch
+
+__all__ = ["load_model", "save_model"]
+
+FORMAT = "sklearn-lipnet-model"
+FORMAT_VERSION = 1
+
+#: Classes a model file may contain, by their import path.
+ALLOWED_CLASSES = {
+    "sklearn_lipnet._classifier.LipNetClassifier",
+    "sklearn_lipnet._augmentation.Augmentation",
+    "sklearn_lipnet._preprocessing.ParticlePreprocessor",
+    "sklearn_lipnet._features.ParticleFeatures",
+    "sklearn_lipnet._particle_features.ParticleFeatures",
+    "sklearn.pipeline.Pipeline",
+    "imblearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.StandardScaler",
+    "sklearn.preprocessing._label.LabelEncoder",
+    "sklearn.svm._classes.SVC",
+    "sklearn.calibration.CalibratedClassifierCV",
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    "sklearn.model_selection._split.StratifiedKFold",
+    "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
+    "imblearn.over_sampling._smote.base.SMOTE",
+    "imblearn.under_sampling._prototype_selection._random_under_sampler"
+    ".RandomUnderSampler",
+}
+
+# The skorch net is rebuilt from these, not stored as an object.
+_TRAINING_ONLY = ("callbacks", "train_split")
+
+
+def _class_path(obj):
+    cls = type(obj)
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def _load_class(path):
+    if path not in ALLOWED_CLASSES:
+        raise ValueError(
+            f"The model file names class {path!r}, which sklearn-lipnet does not "
+            "load (only its own estimators and the scikit-learn pieces of its "
+            "pipelines are allowed)."
+        )
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class _Encoder:
+    """Estimator tree -> JSON-able data, collecting network weights aside."""
+
+    def __init__(self):
+        self.weights = []
+
+    def encode(self, value, where):
+        if value is None or isinstance(value, (bool, str)):
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, np.generic):
+            return value  # json writes NaN and infinities as Python reads them
+        if isinstance(value, np.generic):
+            return {"__scalar__": value.item(), "dtype": value.dtype.str}
+        if isinstance(value, np.dtype):
+            return {"__dtype__": value.str}
+        if isinstance(value, np.ndarray):
+            if value.dtype == object:
+                return {
+                    "__object_array__": [
+                        self.encode(v, f"{where}[{i}]")
+                        for i, v in enumerate(value.ravel())
+                    ],
+                    "shape": list(value.shape),
+                }
+            # tolist() gives Python numbers that hold every value exactly.
+            return {
+                "__ndarray__": value.ravel().tolist(),
+                "dtype": value.dtype.str,
+                "shape": list(value.shape),
+            }
+        if isinstance(value, tuple):
+            return {
+                "__tuple__": [
+                    self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)
+                ]
+            }
+        if isinstance(value, list):
+            return [self.encode(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        if isinstance(value, dict):
+            if not all(isinstance(k, str) for k in value):
+                raise ValueError(
+                    f"{where}: dictionaries with non-string keys cannot be saved."
+                )
+            return {
+                "__dict__": {
+                    k: self.encode(v, f"{where}.{k}") for k, v in value.items()
+                }
+            }
+        path = _class_path(value)
+        if path == "sklearn_lipnet._classifier.LipNetClassifier":
+            return self._encode_lipnet(value, where)
+        if path not in ALLOWED_CLASSES:
+            raise ValueError(
+                f"{where}: objects of type {path} cannot be saved in a model file."
+            )
+        state = value.__getstate__() if hasattr(value, "__getstate__") else vars(value)
+        if state is None:
+            state = {}
+        if hasattr(value, "__dataclass_fields__"):
+            state = {name: getattr(value, name) for name in value.__dataclass_fields__}
+        return {
+            "__object__": path,
+            "state": {k: self.encode(v, f"{where}.{k}") for k, v in state.items()},
+        }
+
+    def _encode_lipnet(self, clf, where):
+        state = dict(vars(clf))
+        for name in _TRAINING_ONLY:
+            if name == "train_split" and not callable(state.get(name)):
+                continue
+            state[name] = None
+        net = state.pop("net_", None)
+        encoded = {
+            "__object__": _class_path(clf),
+            "state": {k: self.encode(v, f"{where}.{k}") for k, v in state.items()},
+        }
+        if net is not None:
+            buffer = io.BytesIO()
+            module_state = {
+                k: v.detach().cpu() for k, v in net.module_.state_dict().items()
+            }
+            torch.save(module_state, buffer)
+            self.weights.append(buffer.getvalue())
+            history = [
+                {k: v for k, v in row.items() if k != "batches"} for row in net.history
+            ]
+            encoded["net"] = {
+                "module": f"{net.module.__module__}.{net.module.__qualname__}",
+                "module_kwargs": self.encode(
+                    net.get_params_for("module"), f"{where}.module"
+                ),
+                "weights": f"weights_{len(self.weights) - 1}.pt",
+                "history": self.encode(history, f"{where}.history"),
+            }
+        return encoded
+
+
+_NETWORK_CLASSES = {
+    "sklearn_lipnet.networks.LipNet1",
+    "sklearn_lipnet.networks.LipNet2",
+    "sklearn_lipnet.networks.LipNet4",
+    "sklearn_lipnet.networks.LipNet4c",
+    "sklearn_lipnet.networks.LipNet6",
+    "sklearn_lipnet.networks.DenseNet",
+}
+
+
+def _decode(value, archive):
+    if isinstance(value, list):
+        return [_decode(v, archive) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__scalar__" in value:
+        return np.dtype(value["dtype"]).type(value["__scalar__"])
+    if "__dtype__" in value:
+        return np.dtype(value["__dtype__"])
+    if "__ndarray__" in value:
+        dtype = np.dtype(value["dtype"])
+        return np.asarray(value["__ndarray__"], dtype=dtype).reshape(value["shape"])
+    if "__object_array__" in value:
+        items = [_decode(v, archive) for v in value["__object_array__"]]
+        array = np.empty(len(items), dtype=object)
+        array[:] = items
+        return array.reshape(value["shape"])
+    if "__tuple__" in value:
+        return tuple(_decode(v, archive) for v in value["__tuple__"])
+    if "__dict__" in value:
+        return {k: _decode(v, archive) for k, v in value["__dict__"].items()}
+    if "__object__" in value:
+        cls = _load_class(value["__object__"])
+        state = {k: _decode(v, archive) for k, v in value["state"].items()}
+        if hasattr(cls, "__dataclass_fields__"):
+            return cls(**state)
+        obj = cls.__new__(cls)
+        obj.__dict__.update(state)
+        if "net" in value:
+            obj.net_ = _rebuild_net(obj, value["net"], archive)
+        return obj
+    raise ValueError(f"Unreadable entry in the model file: {sorted(value)[:3]}.")
+
+
+def _rebuild_net(clf, spec, archive):
+    from skorch.history import History
+
+    from ._net import LipNetNeuralNet
+
+    if spec["module"] not in _NETWORK_CLASSES:
+        raise ValueError(f"The model file names an unknown network {spec['module']!r}.")
+    module_path, _, name = spec["module"].rpartition(".")
+    module = getattr(importlib.import_module(module_path), name)
+    kwargs = _decode(spec["module_kwargs"], archive)
+    device = "cuda" if str(clf.device) != "cpu" and torch.cuda.is_available() else "cpu"
+    net = LipNetNeuralNet(
+        module,
+        criterion=torch.nn.CrossEntropyLoss,
+        batch_size=clf.batch_size,
+        device=device,
+        train_split=None,
+        **{f"module__{k}": v for k, v in kwargs.items()},
+        **{
+            k: v
+            for k, v in clf.get_params().items()
+            if k.startswith("iterator_valid__")
+        },
+    )
+    net.initialize()
+    with archive.open(spec["weights"]) as f:
+        weights = torch.load(
+            io.BytesIO(f.read()), weights_only=True, map_location=device
+        )
+    net.module_.load_state_dict(weights)
+    net.history = History(
+        [dict(row, batches=[]) for row in _decode(spec["history"], archive)]
+    )
+    return net
+
+
+def save_model(model, path):
+    """Save a fitted model to a file that loads without running code.
+
+    Parameters
+    ----------
+    model : estimator
+        A fitted :class:`~sklearn_lipnet.LipNetClassifier`, or a pipeline of
+        sklearn-lipnet steps (``make_lipnet_pipeline``,
+        ``make_svm_pipeline``).
+    path : str or Path
+        Where to write (a zip archive; ``.lipnet`` is a good suffix).
+
+    See Also
+    --------
+    load_model : read it back.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, os
+    >>> from sklearn_lipnet import LipNetClassifier, save_model, load_model
+    >>> X = np.random.default_rng(0).normal(size=(40, 64))
+    >>> y = np.repeat(["a", "b"], 20)
+    >>> clf = LipNetClassifier(max_epochs=1, random_state=0, device="cpu").fit(X, y)
+    >>> path = os.path.join(tempfile.mkdtemp(), "model.lipnet")
+    >>> save_model(clf, path)
+    >>> np.allclose(load_model(path).predict_proba(X), clf.predict_proba(X))
+    True
+    """
+    encoder = _Encoder()
+    tree = encoder.encode(model, "model")
+    document = {"format": FORMAT, "version": FORMAT_VERSION, "model": tree}
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("model.json", json.dumps(document))
+        for index, weights in enumerate(encoder.weights):
+            archive.writestr(f"weights_{index}.pt", weights)
+
+
+def load_model(path):
+    """Load a model saved by :func:`save_model`.
+
+    Only the classes sklearn-lipnet allows are created and only plain data
+    and tensors are read, so a model file from elsewhere cannot run code.
+    A model trained on a GPU loads on a machine without one (on the CPU).
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    model : estimator
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, IsADirectoryError) as exc:
+        raise ValueError(
+            f"{path} is not an sklearn-lipnet model file ({exc})."
+        ) from None
+    with archive:
+        try:
+            document = json.loads(archive.read("model.json"))
+        except (KeyError, json.JSONDecodeError) as exc:
+            raise ValueError(
+                f"{path} is not an sklearn-lipnet model file ({exc})."
+            ) from None
+        if document.get("format") != FORMAT:
+            raise ValueError(f"{path} is not an sklearn-lipnet model file.")
+        if document.get("version", 0) > FORMAT_VERSION:
+            raise ValueError(
+                f"{path} was written by a newer sklearn-lipnet (format version "
+                f"{document['version']}); upgrade to read it."
+            )
+        return _decode(document["model"], archive)

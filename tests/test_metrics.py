@@ -1,0 +1,169 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.datasets import make_classification
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import confusion_matrix, f1_score, precision_score, recall_score
+from sklearn.model_selection import StratifiedKFold, cross_val_predict, cross_validate
+
+from sklearn_lipnet.metrics import (
+    confusion_matrix_frame,
+    cross_validate_per_class,
+    per_class_report,
+    per_class_report_from_confusion,
+    per_class_scoring,
+)
+
+LAMELLARITY = ["unilamellar", "multilamellar", "uncertain"]
+#: Thesis table 9: LipNet-4, lamellarity, 5-fold average confusion matrix.
+TABLE_9 = [[2325, 15, 124], [4, 323, 16], [2, 3, 11]]
+#: Thesis table 10: LipNet-4, encapsulation.
+TABLE_10 = [[20, 1, 12], [116, 4201, 534], [22, 16, 63]]
+
+
+def test_table_9_by_hand():
+    report = per_class_report_from_confusion(TABLE_9, LAMELLARITY)
+    uncertain = report.loc["uncertain"]
+    assert uncertain["ppv"] == pytest.approx(11 / (124 + 16 + 11))
+    assert uncertain["tpr"] == pytest.approx(11 / (2 + 3 + 11))
+    negatives = 2325 + 15 + 4 + 323
+    assert uncertain["tnr"] == pytest.approx(negatives / (negatives + 124 + 16))
+    assert uncertain["npv"] == pytest.approx(negatives / (negatives + 2 + 3))
+    ppv, tpr = 11 / 151, 11 / 16
+    assert uncertain["f1"] == pytest.approx(2 * ppv * tpr / (ppv + tpr))
+    assert uncertain["support"] == 16
+    # "The CNN's negative predicted value is 0.7" for unilamellar (section 9)
+    assert report.loc["unilamellar", "npv"] == pytest.approx(
+        (323 + 16 + 3 + 11) / (323 + 16 + 3 + 11 + 15 + 124)
+    )
+    assert round(report.loc["unilamellar", "npv"], 1) == 0.7
+    assert report.loc["multilamellar", "ppv"] == pytest.approx(323 / (15 + 323 + 3))
+
+
+def test_table_10_full_class_precision_is_almost_one():
+    report = per_class_report_from_confusion(
+        TABLE_10, ["empty", "full", "uncertain"], warn_support=False
+    )
+    # "the positive predicted value ... for the full class is almost 1"
+    assert report.loc["full", "ppv"] == pytest.approx(4201 / (1 + 4201 + 16))
+    # "approximately 15 % of the positive empty predictions ... are correct"
+    assert report.loc["empty", "ppv"] == pytest.approx(20 / 158)
+    assert report.loc["uncertain", "ppv"] == pytest.approx(63 / 609)
+
+
+def test_labels_and_confusion_agree_with_scikit_learn():
+    rng = np.random.default_rng(0)
+    y_true = rng.choice(["a", "b", "c"], size=300, p=[0.7, 0.2, 0.1])
+    y_pred = np.where(rng.random(300) < 0.7, y_true, rng.choice(["a", "b", "c"], 300))
+    report = per_class_report(y_true, y_pred)
+    assert report.index.tolist() == ["a", "b", "c"]
+    assert list(report.columns) == ["tpr", "tnr", "ppv", "npv", "f1", "support"]
+    np.testing.assert_allclose(
+        report["tpr"], recall_score(y_true, y_pred, average=None)
+    )
+    np.testing.assert_allclose(
+        report["ppv"], precision_score(y_true, y_pred, average=None)
+    )
+    np.testing.assert_allclose(report["f1"], f1_score(y_true, y_pred, average=None))
+    pd.testing.assert_frame_equal(
+        report,
+        per_class_report_from_confusion(
+            confusion_matrix(y_true, y_pred), ["a", "b", "c"]
+        ),
+    )
+
+
+def test_labels_choose_and_order_the_rows():
+    report = per_class_report(
+        [1, 2, 2, 3], [1, 2, 3, 3], labels=[3, 1], warn_support=False
+    )
+    assert report.index.tolist() == [3, 1]
+    assert report.loc[3, "tpr"] == 1.0 and report.loc[3, "ppv"] == 0.5
+
+
+def test_never_predicted_class_has_undefined_precision():
+    y_true, y_pred = ["a", "a", "b"], ["a", "a", "a"]
+    with pytest.warns(UndefinedMetricWarning, match="PPV .* class 'b'"):
+        with pytest.warns(UndefinedMetricWarning, match="NPV .* class 'a'"):
+            report = per_class_report(y_true, y_pred, warn_support=False)
+    assert report.loc["b", "ppv"] == 0.0
+    nan_report = per_class_report(
+        y_true, y_pred, zero_division=np.nan, warn_support=False
+    )
+    assert np.isnan(nan_report.loc["b", "ppv"])
+
+
+def test_scarce_classes_are_flagged():
+    with pytest.warns(UserWarning, match=r"Few true samples for class 'b' \(2\)"):
+        per_class_report(["a"] * 20 + ["b"] * 2, ["a"] * 22, zero_division=0.0)
+
+
+@pytest.mark.parametrize(
+    "matrix, labels, match",
+    [
+        ([[1, 2, 3]], None, "square"),
+        ([[1, -1], [0, 2]], None, "non-negative"),
+        ([[1, 0], [0, 1]], ["a", "b", "c"], "3 labels"),
+    ],
+)
+def test_bad_confusion_matrices(matrix, labels, match):
+    with pytest.raises(ValueError, match=match):
+        per_class_report_from_confusion(matrix, labels)
+
+
+def test_confusion_matrix_frame():
+    raw = confusion_matrix_frame(["x", "x", "y", "y"], ["x", "y", "y", "y"])
+    assert raw.loc["x", "y"] == 1 and raw.loc["y", "y"] == 2
+    assert raw.index.name == "true" and raw.columns.name == "predicted"
+    normalized = confusion_matrix_frame(
+        ["x", "x", "y", "y"], ["x", "y", "y", "y"], normalize="true"
+    )
+    np.testing.assert_allclose(normalized.sum(axis=1), 1)
+    assert normalized.loc["x", "x"] == 0.5
+    with pytest.raises(ValueError, match="normalize"):
+        confusion_matrix_frame([1], [1], normalize="all")
+
+
+@pytest.fixture(scope="module")
+def three_classes():
+    X, y = make_classification(
+        n_samples=300,
+        n_classes=3,
+        n_informative=4,
+        weights=[0.6, 0.3, 0.1],
+        random_state=0,
+    )
+    return X, np.array(["big", "mid", "small"])[y]
+
+
+def test_cross_validation_keeps_every_fold(three_classes):
+    X, y = three_classes
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    result = cross_validate_per_class(LogisticRegression(), X, y, cv=cv)
+    assert result.fold_confusion_matrices.shape == (5, 3, 3)
+    # the folds together are exactly cross_val_predict's confusion matrix
+    pooled = confusion_matrix(y, cross_val_predict(LogisticRegression(), X, y, cv=cv))
+    np.testing.assert_array_equal(result.fold_confusion_matrices.sum(axis=0), pooled)
+    np.testing.assert_allclose(result.confusion_matrix.to_numpy(), pooled / 5)
+    np.testing.assert_allclose(result.normalized_confusion_matrix.sum(axis=1), 1)
+    folds = np.stack([r.to_numpy() for r in result.fold_reports])
+    # a fold where "small" is never predicted has no PPV: left out, not 0
+    assert np.isnan(folds).any()
+    np.testing.assert_allclose(result.report.to_numpy(), np.nanmean(folds, axis=0))
+    np.testing.assert_allclose(result.report_std.to_numpy(), np.nanstd(folds, axis=0))
+    assert result.report.index.tolist() == ["big", "mid", "small"]
+    assert len(result.fit_time) == 5
+
+
+def test_per_class_scoring_in_cross_validate(three_classes):
+    X, y = three_classes
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    scores = cross_validate(
+        LogisticRegression(), X, y, cv=cv, scoring=per_class_scoring(["small"])
+    )
+    expected = cross_validate_per_class(LogisticRegression(), X, y, cv=cv)
+    fold_tpr = [report.loc["small", "tpr"] for report in expected.fold_reports]
+    np.testing.assert_allclose(scores["test_tpr_small"], fold_tpr)
+    with pytest.raises(ValueError, match="Unknown measures"):
+        per_class_scoring(["small"], measures=["accuracy"])
