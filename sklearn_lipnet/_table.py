@@ -39,14 +39,14 @@ def row_label(table, position):
     for column in ("id", "path"):
         if column in table.columns:
             value = table[column].iloc[position]
-            if not _is_missing(value):
+            if not is_missing(value):
                 return f"particle {str(value)!r}"
     index = table.index[position]
     return f"particle at index {index.item() if hasattr(index, 'item') else index!r}"
 
 
-def _is_missing(value):
-    """None or a scalar NaN (what pandas puts in an absent cell)."""
+def is_missing(value):
+    """Whether a cell is absent: None or a scalar NaN (what pandas puts there)."""
     if value is None:
         return True
     try:
@@ -80,7 +80,7 @@ def _check_image(image):
 
 
 def _check_mask(mask, image):
-    if _is_missing(mask):
+    if is_missing(mask):
         return None
     array = np.asarray(mask)
     if array.dtype != bool:
@@ -164,22 +164,20 @@ def as_particle_table(X):
     frame = _as_frame(X)
     if len(frame) == 0:
         raise ValueError("The particle table is empty: there are no particles.")
-    images = []
-    masks = [] if "mask" in frame.columns else None
-    given_masks = frame["mask"].tolist() if masks is not None else None
-    for position, image in enumerate(frame["image"]):
+    has_masks = "mask" in frame.columns
+    given_masks = frame["mask"].tolist() if has_masks else [None] * len(frame)
+    images, masks = [], []
+    for position, (image, mask) in enumerate(zip(frame["image"], given_masks)):
         try:
-            array = _check_image(image)
-            images.append(array)
-            if masks is not None:
-                masks.append(_check_mask(given_masks[position], array))
+            images.append(_check_image(image))
+            masks.append(_check_mask(mask, images[-1]))
         except ValueError as exc:
             raise ValueError(f"{row_label(frame, position)}: {exc}") from None
     if "pixel_size_nm" in frame.columns:
         _check_pixel_size(frame)
     table = frame.copy(deep=False)
     table["image"] = pd.Series(images, index=frame.index, dtype=object)
-    if masks is not None:
+    if has_masks:
         table["mask"] = pd.Series(masks, index=frame.index, dtype=object)
     return table
 

@@ -106,8 +106,8 @@ def test_lossless_formats_keep_values_and_dtype(tmp_path, suffix, dtype):
         dtype
     )
     write_image(tmp_path / f"a{suffix}", image)
-    read, converted = read_image(tmp_path / f"a{suffix}")
-    assert read.dtype == dtype and not converted
+    read = read_image(tmp_path / f"a{suffix}")
+    assert read.dtype == dtype
     np.testing.assert_array_equal(read, image)
 
 
@@ -115,13 +115,13 @@ def test_jpeg_bmp_and_mrc(tmp_path):
     image = gray((32, 32))
     Image.fromarray(image).save(tmp_path / "a.jpg", quality=95)
     Image.fromarray(image).save(tmp_path / "b.bmp")
-    read, _ = read_image(tmp_path / "a.jpg")
+    read = read_image(tmp_path / "a.jpg")
     assert read.shape == (32, 32) and np.abs(read.astype(int) - image).mean() < 3
-    np.testing.assert_array_equal(read_image(tmp_path / "b.bmp")[0], image)
+    np.testing.assert_array_equal(read_image(tmp_path / "b.bmp"), image)
     mrcfile = pytest.importorskip("mrcfile")
     with mrcfile.new(tmp_path / "c.mrc") as handle:
         handle.set_data(image.astype(np.float32))
-    np.testing.assert_array_equal(read_image(tmp_path / "c.mrc")[0], image)
+    np.testing.assert_array_equal(read_image(tmp_path / "c.mrc"), image)
 
 
 def test_colour_images_become_gray_with_one_warning(tmp_path):
@@ -135,12 +135,15 @@ def test_colour_images_become_gray_with_one_warning(tmp_path):
         UserWarning, match=r"2 colour image\(s\) were converted"
     ) as record:
         table, y = load_particles(tmp_path)
-    assert len(record) == 1
+    assert len(record) == 1 and record[0].filename == __file__
     assert y is None
     red = table.set_index("id").loc["red", "image"]
     assert red.dtype == np.uint8 and red.shape == (10, 12)
     assert red[0, 0] == round(0.299 * 200 + 0.587 * 10 + 0.114 * 10)
     np.testing.assert_array_equal(table.set_index("id").loc["gray", "image"], gray())
+    with pytest.warns(UserWarning, match=r"1 colour image\(s\).*red\.png") as record:
+        assert read_image(tmp_path / "red.png").ndim == 2
+    assert record[0].filename == __file__
 
 
 def test_masks_beside_images_and_in_a_parallel_tree(tmp_path):
@@ -320,6 +323,8 @@ def test_nothing_loadable_and_bad_options(tmp_path):
         load_particles(tmp_path, on_error="ignore")
     with pytest.raises(FileNotFoundError, match="mask_dir"):
         load_particles(tmp_path, mask_dir=tmp_path / "masks")
+    with pytest.raises(ValueError, match="pixel_size_nm must be a positive"):
+        load_particles(tmp_path, pixel_size_nm=-1)
     (tmp_path / "empty").mkdir()
     with pytest.raises(ValueError, match="no images found"):
         load_particles(tmp_path / "empty")

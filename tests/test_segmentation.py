@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sklearn_lipnet._segmentation import _segment, segment_particle
+from sklearn_lipnet._segmentation import _segment, _wrap_labels, segment_particle
 from sklearn_lipnet.datasets import make_liposomes
 
 
@@ -79,3 +79,13 @@ def test_segmentation_is_deterministic():
 def test_bad_shapes_raise(bad):
     with pytest.raises(ValueError, match="2-D image of at least 8 x 8"):
         segment_particle(bad)
+
+
+def test_labels_touching_across_the_seam_are_merged():
+    labels = np.zeros((6, 10), dtype=int)
+    labels[:2, 5] = 1  # first rays, radius 5
+    labels[-2:, 6] = 2  # last rays, radius 6: touches label 1 diagonally
+    labels[-2:, 9] = 3  # last rays, radius 9: touches nothing
+    merged = _wrap_labels(labels)
+    assert merged[0, 5] == merged[-1, 6] != merged[-1, 9]
+    assert (merged == 0).sum() == (labels == 0).sum()

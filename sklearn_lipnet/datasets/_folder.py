@@ -53,6 +53,13 @@ def _find_mask(image_path, relative, mask_dir, mask_suffix, listing):
 
 
 def load_folder(root, *, mask_dir, mask_suffix, problems, reader):
+    """Rows of the particle table from a folder per class; see ``load_particles``.
+
+    Returns ``(rows, y, n_found)``: a dict per loaded particle, the class
+    folder names (None for a folder of loose images) and how many image
+    files were found. Per-particle problems go to ``problems``; images are
+    read by ``reader``.
+    """
     root = Path(root)
     mask_root = Path(mask_dir).resolve() if mask_dir is not None else None
     with os.scandir(root) as entries:

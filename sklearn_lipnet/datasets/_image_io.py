@@ -80,37 +80,8 @@ def _read_mrc(path):
         return np.array(handle.data)
 
 
-def read_image(path):
-    """Read one particle image as a 2-D array.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A PNG, JPEG, BMP, TIFF (8-, 16-bit or float) or MRC file.
-
-    Returns
-    -------
-    image : ndarray of shape (height, width)
-        The pixels in their stored dtype (uint8, uint16, float32, ...).
-    converted : bool
-        Whether a colour image was converted to grayscale (luma).
-
-    Raises
-    ------
-    ImageReadError
-        If the file cannot be decoded or does not hold one 2-D image; the
-        message names the file.
-
-    Examples
-    --------
-    >>> import numpy as np, tempfile, pathlib
-    >>> from sklearn_lipnet.datasets._image_io import read_image, write_image
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "particle.png"
-    >>> write_image(path, np.arange(12, dtype=np.uint16).reshape(3, 4))
-    >>> image, converted = read_image(path)
-    >>> image.dtype, image.shape, converted
-    (dtype('uint16'), (3, 4), False)
-    """
+def _decode(path):
+    """The 2-D pixels of an image file, and whether colour was converted."""
     suffix = Path(path).suffix.lower()
     reader = (
         _read_tiff
@@ -141,6 +112,45 @@ def read_image(path):
     if array.dtype.kind not in "iuf":
         array = array.astype(np.uint8)
     return array, converted
+
+
+def read_image(path):
+    """Read one particle image as a 2-D array.
+
+    Colour images are converted to grayscale (0.299 R + 0.587 G + 0.114 B)
+    with a warning; :func:`~sklearn_lipnet.datasets.load_particles` says so
+    once for a whole set instead.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A PNG, JPEG, BMP, TIFF (8-, 16-bit or float) or MRC file.
+
+    Returns
+    -------
+    image : ndarray of shape (height, width)
+        The pixels in their stored dtype (uint8, uint16, float32, ...).
+
+    Raises
+    ------
+    ImageReadError
+        If the file cannot be decoded or does not hold one 2-D image; the
+        message names the file.
+
+    Examples
+    --------
+    >>> import numpy as np, tempfile, pathlib
+    >>> from sklearn_lipnet.datasets._image_io import read_image, write_image
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "particle.png"
+    >>> write_image(path, np.arange(12, dtype=np.uint16).reshape(3, 4))
+    >>> image = read_image(path)
+    >>> image.dtype, image.shape
+    (dtype('uint16'), (3, 4))
+    """
+    reader = ImageReader()
+    image = reader.image(path)
+    reader.warn()
+    return image
 
 
 def write_image(path, image):
@@ -176,25 +186,6 @@ def write_image(path, image):
         raise ValueError(f"{path}: can only write .png or .tif/.tiff images.")
 
 
-def read_mask(path, image_shape, image_name):
-    """Read a mask file as ``pixel > 0``, checked against its image.
-
-    Returns ``(mask, converted)`` like :func:`read_image`; raises
-    ``ValueError`` naming the file if the shape differs from ``image_shape``
-    (that of ``image_name``) or no pixel is set.
-    """
-    mask, converted = read_image(path)
-    if mask.shape != tuple(image_shape):
-        raise ValueError(
-            f"{path}: mask shape {mask.shape} differs from the shape "
-            f"{tuple(image_shape)} of its image {image_name}."
-        )
-    mask = mask > 0
-    if not mask.any():
-        raise ValueError(f"{path}: mask is empty (no pixel is set).")
-    return mask, converted
-
-
 class ImageReader:
     """Reads images and masks for a loader, counting colour conversions.
 
@@ -212,16 +203,34 @@ class ImageReader:
             self.example = self.example or path
 
     def image(self, path):
-        image, converted = read_image(path)
+        """The 2-D image in ``path``; see :func:`read_image`."""
+        image, converted = _decode(path)
         self._note(converted, path)
         return image
 
     def mask(self, path, image, image_name):
-        mask, converted = read_mask(path, image.shape, image_name)
-        self._note(converted, path)
+        """The mask in ``path`` as ``pixel > 0``, checked against its image.
+
+        Raises ``ValueError`` naming the file if its shape differs from that
+        of ``image`` (read from ``image_name``) or no pixel is set.
+        """
+        mask = self.image(path)
+        if mask.shape != image.shape:
+            raise ValueError(
+                f"{path}: mask shape {mask.shape} differs from the shape "
+                f"{image.shape} of its image {image_name}."
+            )
+        mask = mask > 0
+        if not mask.any():
+            raise ValueError(f"{path}: mask is empty (no pixel is set).")
         return mask
 
-    def warn(self, stacklevel=3):
+    def warn(self, stacklevel=2):
+        """Say how many colour images became gray, if any.
+
+        ``stacklevel`` counts from the caller of this method, as for
+        :func:`warnings.warn` from that caller.
+        """
         if self.n_converted:
             warnings.warn(
                 f"{self.n_converted} colour image(s) were converted to grayscale "

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._table import _is_missing
+from .._table import is_missing
 from ._image_io import ImageReadError
 
 INDEX_SUFFIXES = (".csv", ".json", ".jsonl")
@@ -68,6 +68,12 @@ def _find_column(index, given, names, what, path, required):
 
 
 def load_index(path, *, image_column, label_column, mask_column, problems, reader):
+    """Rows of the particle table from an index file; see ``load_particles``.
+
+    Returns ``(rows, y, n_listed)``: a dict per loaded particle, the labels
+    (None without a label column) and how many particles the index lists.
+    Per-particle problems go to ``problems``; images are read by ``reader``.
+    """
     index = _read_index(path)
     if len(index) == 0:
         raise ValueError(f"{path}: the index lists no particles.")
@@ -94,7 +100,7 @@ def load_index(path, *, image_column, label_column, mask_column, problems, reade
         if id_col is not None:
             name += f" (id {record[id_col]!r})"
         try:
-            if label_col is not None and _is_missing(record[label_col]):
+            if label_col is not None and is_missing(record[label_col]):
                 raise ValueError(f"{name}: no class in column {label_col!r}.")
             image, image_path = _index_image(record[image_col], base, name, reader)
             cell = None if mask_col is None else record[mask_col]
@@ -118,7 +124,7 @@ def load_index(path, *, image_column, label_column, mask_column, problems, reade
 
 
 def _index_mask(cell, image, image_path, base, name, reader):
-    if _is_missing(cell) or (isinstance(cell, str) and not cell.strip()):
+    if is_missing(cell) or (isinstance(cell, str) and not cell.strip()):
         return None
     if isinstance(cell, str):
         mask_path = _resolve(cell, base, name, "mask")
@@ -146,7 +152,7 @@ def _index_image(cell, base, name, reader):
     if isinstance(cell, str):
         image_path = _resolve(cell, base, name, "image")
         return reader.image(image_path), image_path
-    if _is_missing(cell):
+    if is_missing(cell):
         raise ValueError(f"{name}: no image.")
     # The pixels themselves, as nested lists (JSON) or an array.
     image = np.asarray(cell)

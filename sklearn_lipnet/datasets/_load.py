@@ -1,11 +1,13 @@
 """Loading particle cut-outs from disk into a particle table."""
 
 import warnings
+from numbers import Real
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from .._table import _is_missing, as_particle_table
+from .._table import as_particle_table, is_missing
 from ._folder import load_folder
 from ._image_io import ImageReader
 from ._index import INDEX_SUFFIXES, load_index
@@ -134,6 +136,13 @@ def load_particles(
     >>> list(loaded.columns)
     ['id', 'image', 'mask', 'path']
     """
+    if pixel_size_nm is not None and not (
+        isinstance(pixel_size_nm, Real) and 0 < pixel_size_nm < np.inf
+    ):
+        raise ValueError(
+            f"pixel_size_nm must be a positive number of nanometres, got "
+            f"{pixel_size_nm!r}."
+        )
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file or folder.")
@@ -168,7 +177,7 @@ def load_particles(
     if not rows:
         raise ValueError(f"{path}: no particle could be loaded.")
     table = pd.DataFrame(rows)
-    if table["mask"].map(_is_missing).all():
+    if table["mask"].map(is_missing).all():
         table = table.drop(columns="mask")
     if pixel_size_nm is not None and "pixel_size_nm" not in table.columns:
         table.insert(len(table.columns), "pixel_size_nm", float(pixel_size_nm))
