@@ -162,11 +162,24 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         table = as_particle_table(X)
         has_pixel_size = "pixel_size_nm" in table.columns
         spec = self._validate_spec(has_pixel_size)
-        self._spec = spec
-        self._feature_names_out = np.asarray(spec.column_names(), dtype=object)
         self.features_ = spec.features
+        # Plain data only (no custom objects), so that save_model can store
+        # a fitted transformer without pickle.
+        self._settings = {
+            "n_histogram_bins": spec.n_histogram_bins,
+            "n_profile_bins": spec.n_profile_bins,
+            "edge_profile_depth": spec.edge_profile_depth,
+            "intensity_range": spec.intensity_range,
+        }
+        self._feature_names_out = spec.column_names()
         self.n_features_out_ = len(self._feature_names_out)
         return self
+
+    def _fitted_spec(self):
+        settings = dict(self._settings)
+        if not isinstance(settings["intensity_range"], str):
+            settings["intensity_range"] = tuple(settings["intensity_range"])
+        return FeatureSpec(features=tuple(self.features_), **settings)
 
     def _validate_spec(self, has_pixel_size):
         features = self.features
@@ -271,7 +284,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             why.
         """
         check_is_fitted(self)
-        spec = self._spec
+        spec = self._fitted_spec()
         table = as_particle_table(X)
         pixel_sizes = self._pixel_sizes(table, spec)
         masks = particle_masks(table, n_jobs=self.n_jobs)
@@ -351,7 +364,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             ``"radial_profile_12"``, ... in column order.
         """
         check_is_fitted(self)
-        return self._feature_names_out.copy()
+        return np.asarray(self._feature_names_out, dtype=object)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -10,8 +10,10 @@ from sklearn_lipnet import (
     LipNetClassifier,
     ParticleFeatures,
     ParticlePreprocessor,
+    load_model,
     make_lipnet_pipeline,
     make_svm_pipeline,
+    save_model,
 )
 
 from ._particle_shapes import vesicle_table
@@ -173,3 +175,27 @@ def test_one_cross_validate_call_compares_svm_and_lipnet(data):
         )
         assert scores["test_score"].shape == (3,), name
         assert np.all(np.isfinite(scores["test_score"])), name
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"probability": True, "sampler": "oversample"},
+        {"features": ParticleFeatures("all", intensity_range=(10, 250), n_jobs=1)},
+    ],
+)
+def test_fitted_svm_pipeline_round_trips_through_a_model_file(data, tmp_path, options):
+    table, y = data
+    fitted = make_svm_pipeline(random_state=0, **options).fit(table, y)
+    save_model(fitted, tmp_path / "svm.lipnet")
+    loaded = load_model(tmp_path / "svm.lipnet")
+    np.testing.assert_array_equal(loaded.predict(table), fitted.predict(table))
+    scores = "predict_proba" if options.get("probability") else "decision_function"
+    np.testing.assert_allclose(
+        getattr(loaded, scores)(table), getattr(fitted, scores)(table)
+    )
+    np.testing.assert_array_equal(
+        loaded.named_steps["features"].get_feature_names_out(),
+        fitted.named_steps["features"].get_feature_names_out(),
+    )
