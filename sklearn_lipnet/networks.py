@@ -223,7 +223,7 @@ class LipNet4(LipNet):
     >>> net(torch.zeros(2, 1, 28, 28)).shape
     torch.Size([2, 3])
     >>> sum(p.numel() for p in net.parameters())
-    229315
+    229283
     """
 
     def __init__(self, n_classes=3, in_channels=1, input_size=28, **kwargs):
