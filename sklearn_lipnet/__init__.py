@@ -7,7 +7,9 @@ estimators for particle cut-outs from transmission electron microscopy.
 
 from ._augmentation import Augmentation
 from ._classifier import LipNetClassifier
+from ._particle_features import ParticleFeatures
 from ._persistence import load_model, save_model
+from ._pipelines import make_lipnet_pipeline, make_svm_pipeline
 from ._preprocessing import ParticlePreprocessor
 
 __version__ = "0.1.0.dev0"
@@ -15,7 +17,10 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "Augmentation",
     "LipNetClassifier",
+    "ParticleFeatures",
     "ParticlePreprocessor",
+    "make_lipnet_pipeline",
+    "make_svm_pipeline",
     "__version__",
     "load_model",
     "save_model",
