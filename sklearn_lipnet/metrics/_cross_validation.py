@@ -1,5 +1,6 @@
 """Per-class evaluation over cross-validation folds, and scorers."""
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -91,7 +92,9 @@ class CrossValidationReport:
         PPV) is left out of that measure's average instead of counting as 0;
         ``support`` is the mean number of true samples per fold.
         """
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():
+            # a measure undefined in every fold stays NaN, quietly
+            warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(self._stacked(), axis=0)
         return pd.DataFrame(
             mean, index=pd.Index(self.labels, name="class"), columns=list(MEASURES)
@@ -100,7 +103,8 @@ class CrossValidationReport:
     @property
     def report_std(self):
         """Standard deviation of each per-class measure over the folds."""
-        with np.errstate(invalid="ignore"):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             std = np.nanstd(self._stacked(), axis=0)
         return pd.DataFrame(
             std, index=pd.Index(self.labels, name="class"), columns=list(MEASURES)
