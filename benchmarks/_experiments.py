@@ -21,13 +21,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from _environment import RESULTS, machine_info, machine_markdown  # noqa: E402
 
 from sklearn_lipnet._cli import BENCHMARK_WEIGHTS  # noqa: E402
-from sklearn_lipnet._experiment import compare_models  # noqa: E402
+from sklearn_lipnet._experiment import class_order, compare_models  # noqa: E402
 from sklearn_lipnet.datasets import load_particles, make_liposomes  # noqa: E402
 
 PROBLEMS = ("lamellarity", "encapsulation")
 
 
-def parser(description, *, epochs=8, n_samples=900):
+def parser(description, *, epochs=12, n_samples=1000):
     p = argparse.ArgumentParser(description=description)
     p.add_argument(
         "--data", help="folder per class or index file instead of synthetic liposomes"
@@ -90,6 +90,7 @@ def run_experiment(name, title, models_for, args, *, measure="f1", figure=""):
             y,
             models_for(problem),
             cv=args.folds,
+            labels=class_order(y, problem),
             random_state=args.seed,
             n_jobs=args.jobs,
         )

@@ -89,7 +89,7 @@ def _log(args):
 
 def run_benchmark(args):
     from ._environment import machine_info
-    from ._experiment import compare_models
+    from ._experiment import class_order, compare_models
     from ._report import format_results, write_report
     from .datasets import make_liposomes
 
@@ -113,7 +113,13 @@ def run_benchmark(args):
         log(f"\n[{problem}] {len(y)} particles ({counts})")
         models = {_display_name(m): _build_model(m, args) for m in args.models}
         experiments[problem] = compare_models(
-            table, y, models, cv=args.folds, random_state=args.seed, log=log
+            table,
+            y,
+            models,
+            cv=args.folds,
+            labels=class_order(y, problem),
+            random_state=args.seed,
+            log=log,
         )
         print(format_results(problem, experiments[problem]), flush=True)
     settings = {
@@ -322,7 +328,7 @@ def build_parser():
         "SVM on synthetic liposomes (both problems) or on your folder, print "
         "per-class tables and confusion matrices, and write a report folder "
         "(Markdown, PNG plots, CSV/JSON). The defaults take about 10 minutes on "
-        "a 2-core CPU; on a GPU try --n-samples 6000 --epochs 30.",
+        "a 2-core CPU; on a GPU try --n-samples 3000 --epochs 20.",
     )
     bench.add_argument(
         "--data", help="folder per class or index file to use instead of synthetic data"
@@ -362,7 +368,7 @@ def build_parser():
     bench.add_argument(
         "--out", default="lipnet-report", help="report folder (default: %(default)s)"
     )
-    _model_options(bench, epochs=8)
+    _model_options(bench, epochs=12)
     bench.set_defaults(func=run_benchmark)
 
     train = commands.add_parser("train", help="train a model on a labelled folder")

@@ -3,9 +3,20 @@
 import time
 from dataclasses import dataclass
 
+import numpy as np
+
 from .metrics import cross_validate_per_class
 
-__all__ = ["ModelResult", "compare_models", "training_history"]
+__all__ = ["ModelResult", "class_order", "compare_models", "training_history"]
+
+
+def class_order(y, problem):
+    """The thesis's class order when ``y`` holds a thesis problem's classes."""
+    from ._thesis import CLASSES
+
+    present = set(np.unique(np.asarray(y)).tolist())
+    thesis = CLASSES.get(problem)
+    return thesis if thesis is not None and present == set(thesis) else None
 
 
 @dataclass
@@ -42,7 +53,16 @@ def training_history(estimator):
 
 
 def compare_models(
-    X, y, models, *, cv=5, random_state=0, n_jobs=None, verbose=0, log=print
+    X,
+    y,
+    models,
+    *,
+    cv=5,
+    labels=None,
+    random_state=0,
+    n_jobs=None,
+    verbose=0,
+    log=print,
 ):
     """Cross-validate each model on the same stratified folds.
 
@@ -57,6 +77,8 @@ def compare_models(
     cv : int or splitter, default=5
         An int ``k`` is ``StratifiedKFold(k, shuffle=True,
         random_state=random_state)``: the same folds for every model.
+    labels : sequence, optional
+        Class order of the results; default sorted.
     random_state : int, default=0
         Seeds the folds.
     n_jobs : int, optional
@@ -82,6 +104,7 @@ def compare_models(
             X,
             y,
             cv=cv,
+            labels=labels,
             n_jobs=n_jobs,
             verbose=verbose,
             random_state=random_state,

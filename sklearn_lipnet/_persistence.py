@@ -47,6 +47,7 @@ ALLOWED_CLASSES = {
     "sklearn.model_selection._split.StratifiedKFold",
     "imblearn.over_sampling._random_over_sampler.RandomOverSampler",
     "imblearn.over_sampling._smote.base.SMOTE",
+    "sklearn_lipnet._pipelines.CheckedSMOTE",
     "imblearn.under_sampling._prototype_selection._random_under_sampler"
     ".RandomUnderSampler",
 }
@@ -126,11 +127,14 @@ class _Encoder:
             raise ValueError(
                 f"{where}: objects of type {path} cannot be saved in a model file."
             )
-        state = value.__getstate__() if hasattr(value, "__getstate__") else vars(value)
-        if state is None:
-            state = {}
-        if hasattr(value, "__dataclass_fields__"):
+        if hasattr(value, "fit_resample"):
+            # A sampler acts in fit only; its fitted state (SMOTE's neighbour
+            # search, ...) is not needed to predict, so only its settings go.
+            state = value.get_params(deep=False)
+        elif hasattr(value, "__dataclass_fields__"):
             state = {name: getattr(value, name) for name in value.__dataclass_fields__}
+        else:
+            state = value.__getstate__() or {}
         return {
             "__object__": path,
             "state": {k: self.encode(v, f"{where}.{k}") for k, v in state.items()},

@@ -3,6 +3,7 @@
 import inspect
 import numbers
 
+import numpy as np
 from imblearn.base import SamplerMixin
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
@@ -18,7 +19,37 @@ from .networks import ARCHITECTURES
 
 __all__ = ["make_lipnet_pipeline", "make_svm_pipeline"]
 
-_SAMPLERS = {"oversample": RandomOverSampler, "smote": SMOTE}
+
+class CheckedSMOTE(SMOTE):
+    """imbalanced-learn's SMOTE, refusing too-small classes in plain words.
+
+    SMOTE interpolates between a particle and its ``k_neighbors`` nearest
+    particles of the same class, so every class it oversamples needs more
+    than ``k_neighbors`` training particles. imbalanced-learn reports a
+    shortfall from deep inside the neighbour search; this says which class is
+    short and what to do.
+    """
+
+    def _fit_resample(self, X, y):
+        k = self.k_neighbors if isinstance(self.k_neighbors, numbers.Integral) else None
+        if k is not None:
+            labels, counts = np.unique(y, return_counts=True)
+            short = [
+                f"'{label}' ({count})"
+                for label, count in zip(labels, counts)
+                if count <= k and count < counts.max()
+            ]
+            if short:
+                raise ValueError(
+                    f"SMOTE with k_neighbors={k} needs more than {k} training "
+                    f"particles in every minority class; class {', '.join(short)} "
+                    "has fewer. Use sampler='oversample', fewer folds, or "
+                    "SMOTE(k_neighbors=...) with a smaller k."
+                )
+        return super()._fit_resample(X, y)
+
+
+_SAMPLERS = {"oversample": RandomOverSampler, "smote": CheckedSMOTE}
 
 
 def _make_sampler(sampler, random_state):

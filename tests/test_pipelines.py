@@ -182,6 +182,7 @@ def test_one_cross_validate_call_compares_svm_and_lipnet(data):
     [
         {},
         {"probability": True, "sampler": "oversample"},
+        {"sampler": "smote"},
         {"features": ParticleFeatures("all", intensity_range=(10, 250), n_jobs=1)},
     ],
 )
@@ -199,3 +200,14 @@ def test_fitted_svm_pipeline_round_trips_through_a_model_file(data, tmp_path, op
         loaded.named_steps["features"].get_feature_names_out(),
         fitted.named_steps["features"].get_feature_names_out(),
     )
+
+
+def test_smote_names_a_class_too_small_to_interpolate(data):
+    table, y = data
+    y = np.asarray(y)
+    multilamellar = np.flatnonzero(y == "multilamellar")
+    keep = np.concatenate([np.flatnonzero(y == "unilamellar"), multilamellar[:4]])
+    with pytest.raises(ValueError, match=r"k_neighbors=5 .* 'multilamellar' \(4\)"):
+        make_svm_pipeline(sampler="smote", random_state=0).fit(
+            table.iloc[keep], y[keep]
+        )
