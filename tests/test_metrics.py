@@ -167,3 +167,21 @@ def test_per_class_scoring_in_cross_validate(three_classes):
     np.testing.assert_allclose(scores["test_tpr_small"], fold_tpr)
     with pytest.raises(ValueError, match="Unknown measures"):
         per_class_scoring(["small"], measures=["accuracy"])
+
+
+def test_a_fold_without_a_class_does_not_dilute_its_row():
+    from sklearn_lipnet.metrics import CrossValidationReport
+
+    folds = np.array(
+        [
+            [[8, 2], [1, 1]],  # class "b" present: its row is [0.5, 0.5]
+            [[9, 1], [0, 0]],  # class "b" absent from this test fold
+        ]
+    )
+    result = CrossValidationReport(
+        labels=np.array(["a", "b"]), fold_confusion_matrices=folds
+    )
+    np.testing.assert_allclose(
+        result.normalized_confusion_matrix.to_numpy(), [[0.85, 0.15], [0.5, 0.5]]
+    )
+    assert result.report.loc["b", "tpr"] == 0.5  # the empty fold has no TPR

@@ -9,7 +9,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
 from sklearn.utils.multiclass import unique_labels
 
-from ._per_class import MEASURES, normalize_rows, per_class_report_from_confusion
+from ._per_class import MEASURES, per_class_report_from_confusion
 
 __all__ = ["CrossValidationReport", "cross_validate_per_class", "per_class_scoring"]
 
@@ -68,8 +68,19 @@ class CrossValidationReport:
 
     @property
     def normalized_confusion_matrix(self):
-        """Fold-average of the row-normalised matrices (tables 6-8)."""
-        return self._frame(normalize_rows(self.fold_confusion_matrices).mean(axis=0))
+        """Fold-average of the row-normalised matrices (tables 6-8).
+
+        A fold without test samples of a class has no row for it; that
+        class's row is averaged over the other folds.
+        """
+        matrices = self.fold_confusion_matrices.astype(float)
+        totals = matrices.sum(axis=-1, keepdims=True)
+        rows = np.divide(
+            matrices, totals, out=np.full_like(matrices, np.nan), where=totals > 0
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return self._frame(np.nanmean(rows, axis=0))
 
     @property
     def fold_reports(self):
