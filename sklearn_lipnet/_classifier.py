@@ -19,19 +19,10 @@ from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
 from ._images import as_image_tensor, input_layout_of
 from ._net import LipNetNeuralNet
+from ._routing import RoutedParamsMixin
 from .networks import ARCHITECTURES, DenseNet
 
 __all__ = ["LipNetClassifier"]
-
-#: skorch's parameter prefixes that LipNetClassifier routes to its net.
-ROUTED_PREFIXES = (
-    "module__",
-    "optimizer__",
-    "criterion__",
-    "iterator_train__",
-    "iterator_valid__",
-    "callbacks__",
-)
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 _SEED_BOUND = np.iinfo(np.int32).max
@@ -57,7 +48,7 @@ def _cudnn_autotuning(device):
         torch.backends.cudnn.benchmark = previous
 
 
-class LipNetClassifier(ClassifierMixin, BaseEstimator):
+class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     """Classify particle images with a LipNet convolutional network.
 
     A scikit-learn classifier around a skorch ``NeuralNetClassifier`` that
@@ -239,44 +230,12 @@ class LipNetClassifier(ClassifierMixin, BaseEstimator):
         self.device = device
         self.random_state = random_state
         self.verbose = verbose
-        # skorch-style routed parameters are stored as they come and checked
-        # in fit, like every other parameter.
-        self._routed_names = tuple(kwargs)
-        for name, value in kwargs.items():
-            setattr(self, name, value)
+        self._store_routed(kwargs)
 
     # -- parameters --------------------------------------------------------
 
-    def get_params(self, deep=True):
-        params = super().get_params(deep=deep)
-        params.update({name: getattr(self, name) for name in self._routed_names})
-        return params
-
-    def set_params(self, **params):
-        own = set(self._get_param_names())
-        routed = {k: v for k, v in params.items() if k not in own and "__" not in k}
-        routed.update(
-            {k: v for k, v in params.items() if k.startswith(ROUTED_PREFIXES)}
-        )
-        routed.update({k: v for k, v in params.items() if k in self._routed_names})
-        for name, value in routed.items():
-            setattr(self, name, value)
-            if name not in self._routed_names:
-                self._routed_names += (name,)
-        rest = {k: v for k, v in params.items() if k not in routed}
-        if rest:
-            super().set_params(**rest)
-        return self
-
     def _routed_params(self):
-        params = {name: getattr(self, name) for name in self._routed_names}
-        unknown = [name for name in params if not name.startswith(ROUTED_PREFIXES)]
-        if unknown:
-            raise ValueError(
-                f"Unknown parameter(s) {unknown} for {type(self).__name__}. "
-                "Routed parameters must start with one of "
-                f"{', '.join(ROUTED_PREFIXES)}."
-            )
+        params = super()._routed_params()
         for name in params:
             if name.startswith(("iterator_train__", "iterator_valid__")) and (
                 name.split("__", 1)[1] != "batch_size"

@@ -358,3 +358,12 @@ def test_cross_validate_scores_balanced_accuracy():
         scoring="balanced_accuracy",
     )
     assert scores["test_score"].min() > 0.75
+
+
+def test_set_params_refuses_unknown_names_but_takes_routed_ones():
+    clf = LipNetClassifier()
+    with pytest.raises(ValueError, match="Invalid parameter 'bogus'"):
+        clf.set_params(bogus=1)
+    clf.set_params(optimizer__weight_decay=0.1, lr=0.01)
+    assert clf.get_params()["optimizer__weight_decay"] == 0.1
+    assert clf.lr == 0.01
