@@ -92,8 +92,16 @@ class CrossValidationReport:
             for matrix in self.fold_confusion_matrices
         ]
 
-    def _stacked(self):
-        return np.stack([report.to_numpy() for report in self.fold_reports])
+    def _over_folds(self, statistic):
+        """``statistic`` (NaN-aware) of every per-class measure over the folds."""
+        stacked = np.stack([report.to_numpy() for report in self.fold_reports])
+        with warnings.catch_warnings():
+            # a measure undefined in every fold stays NaN, quietly
+            warnings.simplefilter("ignore", RuntimeWarning)
+            values = statistic(stacked, axis=0)
+        return pd.DataFrame(
+            values, index=pd.Index(self.labels, name="class"), columns=list(MEASURES)
+        )
 
     @property
     def report(self):
@@ -103,23 +111,12 @@ class CrossValidationReport:
         PPV) is left out of that measure's average instead of counting as 0;
         ``support`` is the mean number of true samples per fold.
         """
-        with warnings.catch_warnings():
-            # a measure undefined in every fold stays NaN, quietly
-            warnings.simplefilter("ignore", RuntimeWarning)
-            mean = np.nanmean(self._stacked(), axis=0)
-        return pd.DataFrame(
-            mean, index=pd.Index(self.labels, name="class"), columns=list(MEASURES)
-        )
+        return self._over_folds(np.nanmean)
 
     @property
     def report_std(self):
         """Standard deviation of each per-class measure over the folds."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            std = np.nanstd(self._stacked(), axis=0)
-        return pd.DataFrame(
-            std, index=pd.Index(self.labels, name="class"), columns=list(MEASURES)
-        )
+        return self._over_folds(np.nanstd)
 
     @property
     def pooled_report(self):
