@@ -173,9 +173,3 @@ class EpochBatches:
                 if theta is not None:
                     Xb = self.augmentation.warp(Xb, theta[start:stop])
             yield Xb, yb
-
-    def __len__(self):
-        n = len(self.dataset)
-        return (
-            (n + self.batch_size - 1) // self.batch_size if self.batch_size > 0 else 1
-        )

@@ -52,9 +52,6 @@ ALLOWED_CLASSES = {
     ".RandomUnderSampler",
 }
 
-# The skorch net is rebuilt from these, not stored as an object.
-_TRAINING_ONLY = ("callbacks", "train_split")
-
 
 def _class_path(obj):
     cls = type(obj)
@@ -142,10 +139,9 @@ class _Encoder:
 
     def _encode_lipnet(self, clf, where):
         state = dict(vars(clf))
-        for name in _TRAINING_ONLY:
-            if name == "train_split" and not callable(state.get(name)):
-                continue
-            state[name] = None
+        state["callbacks"] = None
+        if callable(state.get("train_split")):
+            state["train_split"] = None
         net = state.pop("net_", None)
         encoded = {
             "__object__": _class_path(clf),
