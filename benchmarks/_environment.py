@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from sklearn_lipnet._environment import machine_info
+from sklearn_lipnet.utils import machine_info
 
 __all__ = ["RESULTS", "machine_info", "machine_markdown", "write_result"]
 

@@ -9,20 +9,15 @@ figure as a table and as grouped bars, with machine, versions and settings.
 
 import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, load_particles, make_liposomes
+from sklearn_lipnet.experiments import class_order, compare_models
 
-from _environment import RESULTS, machine_info, machine_markdown  # noqa: E402
-
-from sklearn_lipnet._cli import BENCHMARK_WEIGHTS  # noqa: E402
-from sklearn_lipnet._experiment import class_order, compare_models  # noqa: E402
-from sklearn_lipnet.datasets import load_particles, make_liposomes  # noqa: E402
+from ._environment import RESULTS, machine_info, machine_markdown
 
 PROBLEMS = ("lamellarity", "encapsulation")
 
@@ -165,7 +160,7 @@ def run_experiment(name, title, models_for, args, *, measure="f1", figure=""):
             f"# {title}",
             f"Repeats the thesis's {figure}. Per-class {measure.upper()}, mean over "
             f"{args.folds} stratified folds; {wall / 60:.1f} min in all. "
-            f"Produced by `python benchmarks/{name}.py` with the settings below.",
+            f"Produced by `python -m benchmarks.{name}` with the settings below.",
             *sections,
             f"![{name}]({name}.png)",
             "## Settings\n\n" + "\n".join(f"- {k}: {v}" for k, v in settings.items()),

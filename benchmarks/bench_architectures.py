@@ -3,12 +3,12 @@
 LipNet-1, -2, -4, -4c and -6 on the same folds, oversampled and augmented,
 masked input; reports the fold-average F1 of every class.
 
-    python benchmarks/bench_architectures.py [--data DIR] [--device cuda]
+    python -m benchmarks.bench_architectures [--data DIR] [--device cuda]
 """
 
-from _experiments import parser, run_experiment
-
 from sklearn_lipnet import make_lipnet_pipeline
+
+from ._experiments import parser, run_experiment
 
 ARCHITECTURES = ["lipnet1", "lipnet2", "lipnet4", "lipnet4c", "lipnet6"]
 

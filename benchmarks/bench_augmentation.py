@@ -4,12 +4,12 @@ LipNet-4 on cropped, unmasked particles, oversampled, with the augmentation
 techniques added one after another: none, rotation, + shift, + flips,
 + shear, + zoom. Reports the fold-average TPR of every class.
 
-    python benchmarks/bench_augmentation.py [--data DIR] [--device cuda]
+    python -m benchmarks.bench_augmentation [--data DIR] [--device cuda]
 """
 
-from _experiments import parser, run_experiment
-
 from sklearn_lipnet import make_lipnet_pipeline
+
+from ._experiments import parser, run_experiment
 
 OFF = dict(
     rotation=0, shear=0, shift=0, zoom=None, horizontal_flip=False, vertical_flip=False

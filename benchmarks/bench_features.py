@@ -9,26 +9,23 @@ after one warm-up run, which also starts the joblib workers.
 
 Run from the repository root::
 
-    python benchmarks/bench_features.py            # writes results/features_speed.*
-    python benchmarks/bench_features.py --n-particles 200 --no-write   # quick look
+    python -m benchmarks.bench_features            # writes results/features_speed.*
+    python -m benchmarks.bench_features --n-particles 200 --no-write   # quick look
 """
 
 import argparse
 import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sklearn_lipnet import ParticleFeatures
+from sklearn_lipnet.datasets import make_liposomes
 
-from _environment import machine_info, machine_markdown, write_result  # noqa: E402
-
-from sklearn_lipnet import ParticleFeatures  # noqa: E402
-from sklearn_lipnet.datasets import make_liposomes  # noqa: E402
+from ._environment import machine_info, machine_markdown, write_result
 
 
 def cut_outs(n_particles, low=100, high=200, random_state=0):
@@ -122,7 +119,7 @@ def main(argv=None):
     info["load_average_after"] = load_after
     result = {
         "benchmark": "ParticleFeatures('all').transform",
-        "command": "python benchmarks/bench_features.py "
+        "command": "python -m benchmarks.bench_features "
         f"--n-particles {args.n_particles} --repeats {args.repeats}",
         "data": {
             "n_particles": len(table),

@@ -6,12 +6,12 @@ SVM with class weights alone (the thesis), plus random oversampling and SMOTE
 on the features. Reports the fold-average TPR of every class: what the rare
 classes gain, and what the majority pays.
 
-    python benchmarks/bench_imbalance.py [--data DIR] [--device cuda]
+    python -m benchmarks.bench_imbalance [--data DIR] [--device cuda]
 """
 
-from _experiments import parser, run_experiment
-
 from sklearn_lipnet import make_lipnet_pipeline, make_svm_pipeline
+
+from ._experiments import parser, run_experiment
 
 BALANCES = {
     "none": None,

@@ -4,12 +4,12 @@ LipNet-4, oversampled and augmented, fed the three input modes of
 ``ParticlePreprocessor``; reports the fold-average F1 of every class
 (figures 20 and 21).
 
-    python benchmarks/bench_input_modes.py [--data DIR] [--device cuda]
+    python -m benchmarks.bench_input_modes [--data DIR] [--device cuda]
 """
 
-from _experiments import parser, run_experiment
-
 from sklearn_lipnet import make_lipnet_pipeline
+
+from ._experiments import parser, run_experiment
 
 MODES = {"surrounding": "Surrounding", "cropped": "Cropped", "masked": "Masked"}
 

@@ -6,12 +6,12 @@ not resampled) on the same stratified folds. Reports the F1 of every class
 here; ``lipnet benchmark`` writes the full report with all measures and
 confusion matrices next to the thesis's tables.
 
-    python benchmarks/bench_lipnet_vs_svm.py [--data DIR] [--device cuda]
+    python -m benchmarks.bench_lipnet_vs_svm [--data DIR] [--device cuda]
 """
 
-from _experiments import parser, run_experiment
-
 from sklearn_lipnet import make_lipnet_pipeline, make_svm_pipeline
+
+from ._experiments import parser, run_experiment
 
 
 def main():

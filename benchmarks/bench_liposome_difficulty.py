@@ -16,8 +16,8 @@ LipNet-4 does no better than the baseline has no learnable structure.
 
 Run::
 
-    python benchmarks/bench_liposome_difficulty.py --device cuda
-    python benchmarks/bench_liposome_difficulty.py --device cpu --n-balanced 300 \\
+    python -m benchmarks.bench_liposome_difficulty --device cuda
+    python -m benchmarks.bench_liposome_difficulty --device cpu --n-balanced 300 \\
         --n-thesis 0 --max-epochs 5 --folds 3            # a quick look on a CPU
 
 Writes ``benchmarks/results/liposome_difficulty_<device>.{json,md}``.
@@ -26,7 +26,6 @@ Writes ``benchmarks/results/liposome_difficulty_<device>.{json,md}``.
 import argparse
 import sys
 import time
-from pathlib import Path
 
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import balanced_accuracy_score, precision_recall_fscore_support
@@ -34,14 +33,10 @@ from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sklearn_lipnet import LipNetClassifier, ParticlePreprocessor
+from sklearn_lipnet.datasets import CLASSES, make_liposomes
 
-from _environment import machine_info, machine_markdown, write_result  # noqa: E402
-
-from sklearn_lipnet import LipNetClassifier, ParticlePreprocessor  # noqa: E402
-from sklearn_lipnet.datasets import make_liposomes  # noqa: E402
-from sklearn_lipnet.datasets._liposomes import CLASSES  # noqa: E402
+from ._environment import machine_info, machine_markdown, write_result
 
 
 def models(args):
@@ -143,7 +138,7 @@ def main(argv=None):
     parser.add_argument("--problems", nargs="+", default=list(CLASSES))
     args = parser.parse_args(argv)
     command = " ".join(
-        ["python benchmarks/bench_liposome_difficulty.py"]
+        ["python -m benchmarks.bench_liposome_difficulty"]
         + (sys.argv[1:] if argv is None else list(argv))
     )
     info = machine_info()

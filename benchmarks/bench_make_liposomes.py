@@ -8,7 +8,7 @@ reading it back, which is what a user of the generator does next.
 
 Run::
 
-    python benchmarks/bench_make_liposomes.py
+    python -m benchmarks.bench_make_liposomes
 
 Writes ``benchmarks/results/make_liposomes.{json,md}``. Target (issue 3):
 at least 200 cut-outs per second on one core.
@@ -21,23 +21,18 @@ for _variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 
 import argparse  # noqa: E402
 import statistics  # noqa: E402
-import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
-from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from _environment import machine_info, machine_markdown, write_result  # noqa: E402
 
 from sklearn_lipnet.datasets import (  # noqa: E402
     load_particles,
     make_liposomes,
     save_particles,
 )
+
+from ._environment import machine_info, machine_markdown, write_result  # noqa: E402
 
 
 def pin_to_one_core():
@@ -100,7 +95,7 @@ def main(argv=None):
     lines = [
         "# make_liposomes: cut-outs per second on one core",
         "",
-        "`python benchmarks/bench_make_liposomes.py` "
+        "`python -m benchmarks.bench_make_liposomes` "
         f"(n_samples={args.n_samples}, median of {args.repeats} runs, thesis "
         "class proportions, one core, one thread). Target: >= 200 cut-outs/s.",
         "",

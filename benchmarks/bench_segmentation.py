@@ -8,28 +8,22 @@ with the expert (true) masks and with segmentation instead.
 
 Run::
 
-    python benchmarks/bench_segmentation.py
+    python -m benchmarks.bench_segmentation
 
 Writes ``benchmarks/results/segmentation.{json,md}``. Target (issue 3): IoU
 above 0.8 on clean particles, i.e. every class but "uncertain".
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sklearn_lipnet import ParticlePreprocessor
+from sklearn_lipnet.datasets import CLASSES, make_liposomes
+from sklearn_lipnet.segmentation import segment_particle
 
-from _environment import machine_info, machine_markdown, write_result  # noqa: E402
-
-from sklearn_lipnet import ParticlePreprocessor  # noqa: E402
-from sklearn_lipnet._segmentation import segment_particle  # noqa: E402
-from sklearn_lipnet.datasets import make_liposomes  # noqa: E402
-from sklearn_lipnet.datasets._liposomes import CLASSES  # noqa: E402
+from ._environment import machine_info, machine_markdown, write_result
 
 
 def overlap(problem, noise, n_per_class, seed):
@@ -103,7 +97,7 @@ def main(argv=None):
     lines = [
         "# Automatic segmentation on make_liposomes",
         "",
-        f"`python benchmarks/bench_segmentation.py` ({args.n_per_class} cut-outs "
+        f"`python -m benchmarks.bench_segmentation` ({args.n_per_class} cut-outs "
         f"per class, seed {args.seed}). IoU of `segment_particle` with the true "
         "mask. Target: IoU > 0.8 on clean (not 'uncertain') particles.",
         "",

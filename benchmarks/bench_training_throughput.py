@@ -11,28 +11,23 @@ oversampling adds no images) to show what the batched augmentation costs.
 
 Run::
 
-    python benchmarks/bench_training_throughput.py            # CPU
-    python benchmarks/bench_training_throughput.py --device cuda
+    python -m benchmarks.bench_training_throughput            # CPU
+    python -m benchmarks.bench_training_throughput --device cuda
 
 Writes ``benchmarks/results/training_throughput_<device>.{json,md}``.
 """
 
 import argparse
 import statistics
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from sklearn_lipnet import LipNetClassifier
+from sklearn_lipnet.neural_network import LipNet4
 
-from _environment import machine_info, machine_markdown, write_result  # noqa: E402
-
-from sklearn_lipnet import LipNetClassifier  # noqa: E402
-from sklearn_lipnet.networks import LipNet4  # noqa: E402
+from ._environment import machine_info, machine_markdown, write_result
 
 
 def make_images(n_samples, side=28, n_classes=3, seed=0):

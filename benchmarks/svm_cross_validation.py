@@ -14,26 +14,22 @@ result runs the whole pipeline per fold.
 
 Run from the repository root::
 
-    python benchmarks/svm_cross_validation.py  # results/svm_cross_validation.*
+    python -m benchmarks.svm_cross_validation  # results/svm_cross_validation.*
 """
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 from imblearn.pipeline import Pipeline
 from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold, cross_validate
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from sklearn_lipnet import ParticleFeatures, make_svm_pipeline
+from sklearn_lipnet.datasets import make_liposomes
 
-from _environment import machine_info, machine_markdown, write_result  # noqa: E402
-from bench_features import git_commit  # noqa: E402
-
-from sklearn_lipnet import ParticleFeatures, make_svm_pipeline  # noqa: E402
-from sklearn_lipnet.datasets import make_liposomes  # noqa: E402
+from ._environment import machine_info, machine_markdown, write_result
+from .bench_features import git_commit
 
 #: Thesis tables 7 and 8: rows true class, columns predicted class.
 THESIS_SVM = {
@@ -192,7 +188,7 @@ def main(argv=None):
     info = machine_info()
     info["commit"] = git_commit()
     command = (
-        "python benchmarks/svm_cross_validation.py "
+        "python -m benchmarks.svm_cross_validation "
         f"--n-samples {args.n_samples} --random-state {args.random_state}"
     )
     markdown = (

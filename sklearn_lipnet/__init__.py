@@ -3,23 +3,33 @@
 sklearn-lipnet turns the LipNet convolutional networks and the feature-based
 support vector machine of Gryshkevych (Uppsala, 2016) into scikit-learn
 estimators for particle cut-outs from transmission electron microscopy.
+
+Subpackages follow the data flow: :mod:`~sklearn_lipnet.datasets` (particle
+tables from disk or synthetic), :mod:`~sklearn_lipnet.segmentation` and
+:mod:`~sklearn_lipnet.preprocessing` (masks, the image matrix),
+:mod:`~sklearn_lipnet.features` (hand-made features),
+:mod:`~sklearn_lipnet.neural_network` (the LipNet classifier),
+:mod:`~sklearn_lipnet.pipeline` (ready-made pipelines and imbalance handling),
+:mod:`~sklearn_lipnet.metrics` (per-class evaluation),
+:mod:`~sklearn_lipnet.experiments` (model comparison and reports) and
+:mod:`~sklearn_lipnet.persistence` (safe model files).
 """
 
 import importlib
 
-from ._particle_features import ParticleFeatures
-from ._preprocessing import ParticlePreprocessor
+from .features import ParticleFeatures
+from .preprocessing import ParticlePreprocessor
 
 # The names below need PyTorch. They are imported on first use, so that
 # processes that only compute features or preprocess images (joblib workers,
 # Dask workers running the SVM) do not pay for importing torch.
 _TORCH_NAMES = {
-    "Augmentation": "._augmentation",
-    "LipNetClassifier": "._classifier",
-    "load_model": "._persistence",
-    "save_model": "._persistence",
-    "make_lipnet_pipeline": "._pipelines",
-    "make_svm_pipeline": "._pipelines",
+    "Augmentation": ".neural_network",
+    "LipNetClassifier": ".neural_network",
+    "load_model": ".persistence",
+    "save_model": ".persistence",
+    "make_lipnet_pipeline": ".pipeline",
+    "make_svm_pipeline": ".pipeline",
 }
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._table import is_missing
+from ..utils import is_missing
 from ._image_io import ImageReadError
 
 INDEX_SUFFIXES = (".csv", ".json", ".jsonl")

@@ -9,17 +9,7 @@ from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from ._scenes import SCENES
-
-CLASSES = {
-    "lamellarity": ("unilamellar", "multilamellar", "uncertain"),
-    "encapsulation": ("full", "empty", "uncertain"),
-}
-
-# Expert-labelled counts of the thesis (tables 1 and 2), in the order of CLASSES.
-THESIS_COUNTS = {
-    "lamellarity": (12368, 1717, 84),
-    "encapsulation": (24255, 161, 502),
-}
+from ._thesis import CLASSES, THESIS_COUNTS
 
 
 def _class_counts(n_samples, weights):
@@ -34,7 +24,7 @@ def _class_counts(n_samples, weights):
 def _check_weights(weights, problem):
     classes = CLASSES[problem]
     if weights is None:
-        return np.asarray(THESIS_COUNTS[problem], dtype=float)
+        weights = THESIS_COUNTS[problem]
     if isinstance(weights, Mapping):
         unknown = set(weights) - set(classes)
         if unknown:
@@ -91,8 +81,8 @@ def make_liposomes(
     ``"multilamellar"`` (2-4 nested bilayers, larger vesicles; in some of them
     the inner lamellae are faint) and ``"uncertain"`` (overlapping vesicles,
     ice, low contrast or a film edge over the particle).
-    ``problem="encapsulation"``: ``"full"`` (the rod-like crystal of liposomal
-    doxorubicin inside), ``"empty"`` (interior like the background) and
+    ``problem="encapsulation"``: ``"empty"`` (interior like the background),
+    ``"full"`` (the rod-like crystal of liposomal doxorubicin inside) and
     ``"uncertain"`` (little or faint content, or the artefacts above).
     The classes overlap near their boundaries, so they are learnable but not
     perfectly separable.
@@ -107,7 +97,7 @@ def make_liposomes(
         Class proportions, in the order of the classes listed above or as a
         ``{label: weight}`` mapping (missing labels get 0). Normalised to sum
         to one; the counts per class are exact up to rounding. ``None`` uses
-        the thesis's proportions (87.3/12.1/0.6 % and 97.3/0.6/2.0 %).
+        the thesis's proportions (87.3/12.1/0.6 % and 0.6/97.3/2.0 %).
     noise : float, default=1.0
         Scale of the shot noise and of the background variation; 0 gives
         noiseless images.

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._table import as_particle_table, is_missing
+from ..utils import as_particle_table, is_missing
 from ._folder import load_folder
 from ._image_io import ImageReader
 from ._index import INDEX_SUFFIXES, load_index

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .._table import as_particle_table
+from ..utils import as_particle_table
 from ._image_io import write_image
 
 

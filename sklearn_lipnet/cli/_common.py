@@ -1,0 +1,151 @@
+"""What the ``lipnet`` subcommands share: errors, options, data and models."""
+
+import argparse
+
+__all__ = [
+    "CommandError",
+    "add_model_options",
+    "build_model",
+    "display_name",
+    "load_labelled",
+    "logger",
+    "model_names",
+    "positive_int",
+    "value_counts",
+]
+
+
+class CommandError(Exception):
+    """A problem with the command line or the data: one line, exit status 2."""
+
+
+def display_name(model):
+    """How reports name a model: ``"lipnet4"`` -> ``"LipNet-4"``."""
+    return "SVM" if model == "svm" else f"LipNet-{model[len('lipnet') :]}"
+
+
+def model_names():
+    """What ``--model`` / ``--models`` accept: every architecture and the SVM."""
+    from ..neural_network import ARCHITECTURES
+
+    return (*ARCHITECTURES, "svm")
+
+
+def build_model(model, args):
+    """The pipeline ``model`` names, with the command's options."""
+    from ..pipeline import SAMPLING_STRATEGIES, make_lipnet_pipeline, make_svm_pipeline
+
+    strategy = SAMPLING_STRATEGIES[args.sampling]
+    if model == "svm":
+        return make_svm_pipeline(
+            sampler=strategy.svm_sampler,
+            probability=getattr(args, "probability", False),
+            random_state=args.seed,
+            n_jobs=args.jobs,
+        )
+    return make_lipnet_pipeline(
+        model,
+        mode=args.mode,
+        sampler=strategy.lipnet_sampler,
+        balance=strategy.balance,
+        max_epochs=args.epochs,
+        batch_size=args.batch_size,
+        device=args.device,
+        random_state=args.seed,
+        n_jobs=args.jobs,
+        verbose=int(not getattr(args, "quiet", False)),
+    )
+
+
+def load_labelled(path):
+    """``(table, y)`` of a labelled folder or index file, or a CommandError."""
+    from ..datasets import load_particles
+
+    table, y = load_particles(path)
+    if y is None:
+        raise CommandError(
+            f"{path} holds no class folders (or index column with classes); "
+            "training and benchmarking need labelled particles."
+        )
+    return table, y
+
+
+def logger(args):
+    """A ``log(message)`` that prints unless ``--quiet`` was given."""
+
+    def log(message):
+        if not getattr(args, "quiet", False):
+            print(message, flush=True)
+
+    return log
+
+
+def value_counts(y):
+    """``(labels, counts)`` of ``y``, labels sorted."""
+    import numpy as np
+
+    return np.unique(np.asarray(y), return_counts=True)
+
+
+def positive_int(text):
+    """argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text}")
+    return value
+
+
+def add_model_options(parser, *, epochs):
+    """The options of every command that builds models (benchmark, train)."""
+    from ..pipeline import SAMPLING_STRATEGIES
+    from ..preprocessing import MODES
+
+    parser.add_argument(
+        "--epochs",
+        type=positive_int,
+        default=epochs,
+        help="training epochs of the networks (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--batch-size",
+        type=positive_int,
+        default=32,
+        help="mini-batch size (default: %(default)s, as in the thesis)",
+    )
+    parser.add_argument(
+        "--mode",
+        choices=MODES,
+        default="auto",
+        help="input mode of the networks: 'auto' is masked where "
+        "the data have masks, else surrounding (default: auto)",
+    )
+    parser.add_argument(
+        "--sampling",
+        choices=tuple(SAMPLING_STRATEGIES),
+        default="thesis",
+        help="imbalance handling. thesis: networks oversample per "
+        "epoch, the SVM uses class weights only. oversample / smote "
+        "apply to both; undersample / class_weight / none to the "
+        "networks (default: thesis)",
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        help="torch device of the networks: auto, cpu, cuda (default: auto)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed of data, folds and models (default: 0)",
+    )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="parallel jobs for feature extraction and preprocessing "
+        "(default: 1; -1 uses every core)",
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="print only the results, not the progress"
+    )

@@ -1,0 +1,139 @@
+"""The thesis's comparison protocol: models side by side in stratified k-fold."""
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..datasets import CLASSES
+from ..metrics import cross_validate_per_class
+
+__all__ = ["ModelResult", "class_order", "compare_models", "training_history"]
+
+
+def class_order(y, problem):
+    """The thesis's class order when ``y`` holds a thesis problem's classes.
+
+    Parameters
+    ----------
+    y : array-like
+        Labels.
+    problem : str
+        Name of the problem, e.g. ``"lamellarity"``.
+
+    Returns
+    -------
+    labels : list of str or None
+        :data:`sklearn_lipnet.datasets.CLASSES` of ``problem`` when ``y``
+        holds exactly those classes, else ``None`` (sorted order).
+
+    Examples
+    --------
+    >>> from sklearn_lipnet.experiments import class_order
+    >>> class_order(["full", "empty", "uncertain"], "encapsulation")
+    ['empty', 'full', 'uncertain']
+    """
+    present = set(np.unique(np.asarray(y)).tolist())
+    thesis = CLASSES.get(problem)
+    return list(thesis) if thesis is not None and present == set(thesis) else None
+
+
+@dataclass
+class ModelResult:
+    """One model's cross-validation on one problem.
+
+    Attributes
+    ----------
+    name : str
+        Display name ("LipNet-4", "SVM").
+    cv : CrossValidationReport
+        Fold confusion matrices and the per-class measures that follow.
+    histories : list of list of dict
+        Per fold, per epoch ``{"epoch", "train_loss", ["valid_loss"]}`` for
+        networks; empty lists for models without epochs.
+    seconds : float
+        Wall time of the whole cross-validation.
+    """
+
+    name: str
+    cv: object
+    histories: list
+    seconds: float
+
+
+def training_history(estimator):
+    """Per-epoch losses of the network at the end of ``estimator``, if any."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    history = getattr(final, "net_", None) and final.net_.history
+    if not history:
+        return []
+    keys = ("epoch", "train_loss", "valid_loss", "valid_bacc", "dur")
+    return [{key: row[key] for key in keys if key in row} for row in history]
+
+
+def compare_models(
+    X,
+    y,
+    models,
+    *,
+    cv=5,
+    labels=None,
+    random_state=0,
+    n_jobs=None,
+    verbose=0,
+    log=print,
+):
+    """Cross-validate each model on the same stratified folds.
+
+    Parameters
+    ----------
+    X : particle table or array
+        The data every model takes.
+    y : array-like
+        Labels.
+    models : dict of {str: estimator}
+        Display name to (unfitted) estimator.
+    cv : int or splitter, default=5
+        An int ``k`` is ``StratifiedKFold(k, shuffle=True,
+        random_state=random_state)``: the same folds for every model.
+    labels : sequence, optional
+        Class order of the results; default sorted.
+    random_state : int, default=0
+        Seeds the folds.
+    n_jobs : int, optional
+        Folds fitted in parallel (per model).
+    verbose : int, default=0
+        Passed to ``cross_validate``.
+    log : callable, default=print
+        Where progress lines go.
+
+    Returns
+    -------
+    results : dict of {str: ModelResult}
+    """
+    results = {}
+    for name, estimator in models.items():
+        log(
+            f"  {name}: {cv if isinstance(cv, int) else cv.get_n_splits()}-fold "
+            "cross-validation ..."
+        )
+        start = time.perf_counter()
+        report = cross_validate_per_class(
+            estimator,
+            X,
+            y,
+            cv=cv,
+            labels=labels,
+            n_jobs=n_jobs,
+            verbose=verbose,
+            random_state=random_state,
+            return_estimator=True,
+        )
+        seconds = time.perf_counter() - start
+        histories = [training_history(fitted) for fitted in report.estimators]
+        # The fitted models served their purpose (training curves); dropping
+        # them keeps the results light enough to hold for many experiments.
+        report.estimators = None
+        results[name] = ModelResult(name, report, histories, seconds)
+        log(f"  {name}: done in {seconds:.0f} s")
+    return results

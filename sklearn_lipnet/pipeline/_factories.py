@@ -1,0 +1,249 @@
+"""Ready-made pipelines from a particle table to class labels."""
+
+import inspect
+import numbers
+
+from imblearn.pipeline import Pipeline
+from sklearn.base import clone
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.preprocessing import StandardScaler
+from sklearn.svm import SVC
+
+from ..features import ParticleFeatures
+from ..neural_network import ARCHITECTURES, LipNetClassifier
+from ..preprocessing import ParticlePreprocessor
+from ._sampling import make_sampler
+
+__all__ = ["make_lipnet_pipeline", "make_svm_pipeline"]
+
+
+def make_svm_pipeline(
+    features="thesis",
+    *,
+    sampler=None,
+    C=1.0,
+    kernel="rbf",
+    gamma="scale",
+    probability=False,
+    random_state=None,
+    n_jobs=None,
+    memory=None,
+    verbose=False,
+):
+    """The thesis's feature SVM as one pipeline, from particle table to labels.
+
+    ``ParticleFeatures -> StandardScaler -> [sampler] -> SVC`` with class
+    weights inversely proportional to the class frequencies
+    (``class_weight="balanced"``), as in the thesis (section 8.4), where the
+    training sets were not resampled. The pipeline takes a particle table
+    (or a sequence of images) and any labels, strings included, so it sits
+    in the same ``cross_validate`` or ``GridSearchCV`` call as a
+    :class:`~sklearn_lipnet.LipNetClassifier` pipeline.
+
+    Parameters
+    ----------
+    features : "thesis", "all", list of str or ParticleFeatures, \
+            default="thesis"
+        The features: a preset or list of names for
+        :class:`~sklearn_lipnet.ParticleFeatures`, or a configured instance
+        (cloned). ``"thesis"`` is the thesis's set: area, circularity,
+        moments, edge profile, histogram, internal variance.
+    sampler : None, "oversample", "smote" or sampler, default=None
+        How to rebalance each training set before the SVC: not at all (the
+        thesis's set-up; the class weights already balance the classes),
+        random oversampling of the minority classes
+        (:class:`imblearn.over_sampling.RandomOverSampler`),
+        :class:`imblearn.over_sampling.SMOTE` (needs at least 6 particles of
+        every class in each training set with its default 5 neighbours), or
+        any imbalanced-learn sampler (cloned). Samplers only act in ``fit``,
+        never on the data being predicted.
+    C : float, default=1.0
+        Regularisation of the SVC.
+    kernel : str, default="rbf"
+        SVC kernel.
+    gamma : "scale", "auto" or float, default="scale"
+        RBF kernel coefficient.
+    probability : bool, default=False
+        Whether the pipeline has ``predict_proba``. The SVC is then wrapped
+        in :class:`sklearn.calibration.CalibratedClassifierCV` (sigmoid,
+        5-fold, ``ensemble=False``), which is Platt scaling like libsvm's
+        ``probability=True`` (deprecated in scikit-learn 1.9). The sampler
+        goes inside the calibration so that the calibration folds never
+        contain copies of their own training particles.
+    random_state : int, RandomState instance or None, default=None
+        Seeds the sampler; with the same seed, the same pipeline.
+    n_jobs : int, default=None
+        Parallel jobs of the feature extraction (see ``ParticleFeatures``).
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches the fitted features and scaler (``Pipeline(memory=...)``),
+        which saves recomputing features in a grid search over ``C``.
+    verbose : bool, default=False
+        Print the time each step takes.
+
+    Returns
+    -------
+    pipeline : imblearn.pipeline.Pipeline
+        Steps ``features``, ``scaler``, ``sampler`` (when there is one) and
+        ``svc``; grid-search the SVC as ``svc__C``. With
+        ``probability=True`` the last steps are one ``calibrated`` step
+        holding a pipeline of ``sampler`` (if any) and ``svc``: the SVC is
+        then ``calibrated__estimator__svc__C``.
+
+    See Also
+    --------
+    sklearn_lipnet.ParticleFeatures : the features.
+    make_lipnet_pipeline : the CNN counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn_lipnet import make_svm_pipeline
+    >>> rng = np.random.default_rng(0)
+    >>> rows, cols = np.mgrid[:90, :90]
+    >>> radius = np.hypot(rows - 45, cols - 45)
+    >>> def particle(n_membranes):
+    ...     image = 200 + 10 * rng.standard_normal((90, 90))
+    ...     for k in range(n_membranes):
+    ...         image[np.abs(radius - 30 + 5 * k) < 1.5] -= 90
+    ...     return image
+    >>> y = ["unilamellar"] * 12 + ["multilamellar"] * 6
+    >>> table = pd.DataFrame({
+    ...     "image": [particle(1 if c == "unilamellar" else 2) for c in y],
+    ...     "mask": [radius <= 31] * len(y)})
+    >>> svm = make_svm_pipeline(sampler="oversample", random_state=0)
+    >>> [name for name, _ in svm.steps]
+    ['features', 'scaler', 'sampler', 'svc']
+    >>> svm.fit(table, y).predict(table.iloc[[0, -1]]).tolist()
+    ['unilamellar', 'multilamellar']
+    """
+    if isinstance(features, ParticleFeatures):
+        feature_step = clone(features)
+        if n_jobs is not None:
+            feature_step.set_params(n_jobs=n_jobs)
+    else:
+        feature_step = ParticleFeatures(features=features, n_jobs=n_jobs)
+    if not isinstance(probability, bool | numbers.Integral):
+        raise ValueError(f"probability must be True or False, got {probability!r}.")
+    sampler_step = make_sampler(sampler, random_state)
+    svc = SVC(
+        C=C,
+        kernel=kernel,
+        gamma=gamma,
+        class_weight="balanced",
+        random_state=random_state,
+    )
+    steps = [("features", feature_step), ("scaler", StandardScaler())]
+    classifier_steps = [("svc", svc)]
+    if sampler_step is not None:
+        classifier_steps.insert(0, ("sampler", sampler_step))
+    if probability:
+        calibrated = CalibratedClassifierCV(
+            Pipeline(classifier_steps), method="sigmoid", ensemble=False
+        )
+        steps.append(("calibrated", calibrated))
+    else:
+        steps.extend(classifier_steps)
+    return Pipeline(steps, memory=memory, verbose=verbose)
+
+
+def make_lipnet_pipeline(
+    architecture="lipnet4",
+    *,
+    mode="auto",
+    size=None,
+    sampler=None,
+    augment=True,
+    balance="oversample",
+    max_epochs=30,
+    batch_size=32,
+    device="auto",
+    random_state=None,
+    n_jobs=None,
+    memory=None,
+    verbose=0,
+    **classifier_params,
+):
+    """A LipNet network as one pipeline, from particle table to labels.
+
+    ``ParticlePreprocessor -> [sampler] -> LipNetClassifier``: the CNN
+    counterpart of :func:`make_svm_pipeline`, taking the same particle table
+    and labels, so both go through one ``cross_validate`` call.
+
+    Parameters
+    ----------
+    architecture : {"lipnet1", "lipnet2", "lipnet4", "lipnet4c", "lipnet6"}, \
+            default="lipnet4"
+        The network (see :class:`~sklearn_lipnet.LipNetClassifier`).
+    mode : {"auto", "surrounding", "cropped", "masked"}, default="auto"
+        Input mode of :class:`~sklearn_lipnet.ParticlePreprocessor`; the
+        thesis found cropped and masked images best (section 8.5).
+    size : int, default=None
+        Side of the square images fed to the network; ``None`` is the
+        network's input size (32 for LipNet-6, 28 for the others, or
+        ``module__input_size`` when given).
+    sampler : None, "oversample", "smote" or sampler, default=None
+        Resampling of the image matrix before the network. The classifier
+        already rebalances every epoch (``balance``), so the default is none.
+    augment, balance, max_epochs, batch_size, device, verbose
+        Passed to :class:`~sklearn_lipnet.LipNetClassifier`.
+    random_state : int or None, default=None
+        Seeds the classifier and the sampler.
+    n_jobs : int, default=None
+        Parallel jobs of the preprocessing.
+    memory : str or object with the joblib.Memory interface, default=None
+        Caches the preprocessed images across fits.
+    **classifier_params
+        Further ``LipNetClassifier`` parameters (``lr``, ``optimizer``,
+        ``train_split``, skorch's ``module__...``, ...).
+
+    Returns
+    -------
+    pipeline : imblearn.pipeline.Pipeline
+        Steps ``preprocessor``, ``sampler`` (when there is one) and
+        ``lipnet``; grid-search the network as ``lipnet__lr``.
+
+    See Also
+    --------
+    make_svm_pipeline : the feature SVM on the same input.
+
+    Examples
+    --------
+    >>> from sklearn_lipnet import make_lipnet_pipeline
+    >>> pipeline = make_lipnet_pipeline("lipnet6", max_epochs=5, random_state=0)
+    >>> [name for name, _ in pipeline.steps]
+    ['preprocessor', 'lipnet']
+    >>> pipeline.named_steps["preprocessor"].size
+    32
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {sorted(ARCHITECTURES)}, got "
+            f"{architecture!r}."
+        )
+    if size is None:
+        size = classifier_params.get(
+            "module__input_size",
+            inspect.signature(ARCHITECTURES[architecture])
+            .parameters["input_size"]
+            .default,
+        )
+    classifier = LipNetClassifier(
+        architecture,
+        augment=augment,
+        balance=balance,
+        max_epochs=max_epochs,
+        batch_size=batch_size,
+        device=device,
+        random_state=random_state,
+        verbose=verbose,
+        **classifier_params,
+    )
+    steps = [
+        ("preprocessor", ParticlePreprocessor(mode=mode, size=size, n_jobs=n_jobs))
+    ]
+    sampler_step = make_sampler(sampler, random_state)
+    if sampler_step is not None:
+        steps.append(("sampler", sampler_step))
+    steps.append(("lipnet", classifier))
+    return Pipeline(steps, memory=memory)

@@ -1,0 +1,6 @@
+"""From particle tables to the image matrix that LipNet networks consume."""
+
+from ._cutout import prepare_image
+from ._particle_preprocessor import MODES, ParticlePreprocessor
+
+__all__ = ["MODES", "ParticlePreprocessor", "prepare_image"]

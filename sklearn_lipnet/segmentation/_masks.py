@@ -1,0 +1,74 @@
+"""A mask for every particle of a table: the expert's, or segmented."""
+
+import warnings
+
+from joblib import Parallel, delayed
+
+from ..utils import as_particle_table, describe_rows
+from ._particle import _segment
+
+__all__ = ["particle_masks"]
+
+
+def particle_masks(table, n_jobs=None):
+    """A mask for every particle: the expert's where given, else segmented.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or sequence of 2-D arrays
+        Particle table (see :func:`~sklearn_lipnet.utils.as_particle_table`).
+        Rows whose ``mask`` is missing, or all rows if there is no ``mask``
+        column, are segmented with
+        :func:`~sklearn_lipnet.segmentation.segment_particle`.
+    n_jobs : int, default=None
+        Parallel jobs for the segmentation (joblib semantics: ``None`` is 1
+        unless in a ``joblib.parallel_config`` context, -1 all cores).
+
+    Returns
+    -------
+    masks : list of ndarray of bool
+        One mask per row, each of its image's shape and never empty. A
+        ``UserWarning`` lists the particles in which the segmentation found
+        no closed outline (their masks are a best guess).
+
+    See Also
+    --------
+    sklearn_lipnet.segmentation.segment_particle : The automatic segmentation.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import pandas as pd
+    >>> from sklearn_lipnet.segmentation import particle_masks
+    >>> rows, cols = np.mgrid[:100, :100] - 49.5
+    >>> ring = 100.0 - 40 * (np.abs(np.hypot(rows, cols) - 25) < 1.5)
+    >>> expert = np.hypot(rows, cols) < 10
+    >>> masks = particle_masks(pd.DataFrame({"image": [ring, ring],
+    ...                                      "mask": [expert, None]}))
+    >>> int(masks[0].sum())  # the expert's mask
+    316
+    >>> truth = np.hypot(rows, cols) <= 26.5  # outer edge of the ring
+    >>> bool((masks[1] & truth).sum() / (masks[1] | truth).sum() > 0.9)
+    True
+    """
+    table = as_particle_table(table)
+    images = table["image"].tolist()
+    masks = table["mask"].tolist() if "mask" in table.columns else [None] * len(images)
+    missing = [position for position, mask in enumerate(masks) if mask is None]
+    segmented = Parallel(n_jobs=n_jobs)(
+        delayed(_segment)(images[position]) for position in missing
+    )
+    not_found = []
+    for position, (mask, found) in zip(missing, segmented):
+        masks[position] = mask
+        if not found:
+            not_found.append(position)
+    if not_found:
+        warnings.warn(
+            f"Automatic segmentation found no closed particle outline in "
+            f"{len(not_found)} of {len(missing)} images "
+            f"({describe_rows(table, not_found)}); their masks are a best guess.",
+            UserWarning,
+            stacklevel=2,
+        )
+    return masks

@@ -1,0 +1,213 @@
+import numpy as np
+import pytest
+from imblearn.over_sampling import SMOTE, RandomOverSampler
+from imblearn.pipeline import Pipeline
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validate
+from sklearn.svm import SVC
+
+from sklearn_lipnet import (
+    LipNetClassifier,
+    ParticleFeatures,
+    ParticlePreprocessor,
+    load_model,
+    make_lipnet_pipeline,
+    make_svm_pipeline,
+    save_model,
+)
+
+from .._particle_shapes import vesicle_table
+
+
+@pytest.fixture(scope="module")
+def data():
+    return vesicle_table(36, rng=2)
+
+
+@pytest.mark.parametrize(
+    "sampler, sampler_type",
+    [(None, None), ("oversample", RandomOverSampler), ("smote", SMOTE)],
+)
+def test_steps_follow_the_thesis_set_up(sampler, sampler_type):
+    pipeline = make_svm_pipeline(sampler=sampler, random_state=3)
+    assert isinstance(pipeline, Pipeline)
+    names = [name for name, _ in pipeline.steps]
+    expected = ["features", "scaler", "sampler", "svc"]
+    if sampler is None:
+        expected.remove("sampler")
+    assert names == expected
+    assert pipeline.named_steps["features"].features == "thesis"
+    svc = pipeline.named_steps["svc"]
+    assert isinstance(svc, SVC) and svc.class_weight == "balanced"
+    if sampler_type is not None:
+        assert isinstance(pipeline.named_steps["sampler"], sampler_type)
+        assert pipeline.named_steps["sampler"].random_state == 3
+
+
+def test_string_labels_through_cross_validate(data):
+    table, y = data
+    scores = cross_validate(
+        make_svm_pipeline(),
+        table,
+        y,
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        scoring="balanced_accuracy",
+    )
+    # One versus three membranes: the features must see that easily.
+    assert scores["test_score"].mean() > 0.9
+
+
+@pytest.mark.parametrize("sampler", [None, "oversample", "smote"])
+def test_probabilities_follow_classes(data, sampler):
+    table, y = data
+    pipeline = make_svm_pipeline(sampler=sampler, probability=True, random_state=0)
+    assert isinstance(pipeline.named_steps["calibrated"], CalibratedClassifierCV)
+    pipeline.fit(table, y)
+    assert pipeline.classes_.tolist() == ["multilamellar", "unilamellar"]
+    proba = pipeline.predict_proba(table)
+    assert proba.shape == (len(table), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    agreement = np.mean(pipeline.classes_[proba.argmax(axis=1)] == y)
+    assert agreement > 0.9
+
+
+def test_sampler_sits_inside_the_calibration():
+    pipeline = make_svm_pipeline(sampler="oversample", probability=True)
+    inner = pipeline.named_steps["calibrated"].estimator
+    assert [name for name, _ in inner.steps] == ["sampler", "svc"]
+    assert "calibrated__estimator__svc__C" in pipeline.get_params()
+
+
+def test_without_probability_there_is_no_predict_proba():
+    assert not hasattr(make_svm_pipeline(), "predict_proba")
+
+
+def test_random_state_makes_smote_reproducible(data):
+    table, y = data
+    first = make_svm_pipeline(sampler="smote", random_state=7).fit(table, y)
+    second = make_svm_pipeline(sampler="smote", random_state=7).fit(table, y)
+    np.testing.assert_array_equal(
+        first.decision_function(table), second.decision_function(table)
+    )
+
+
+def test_given_sampler_and_features_are_cloned():
+    sampler = RandomOverSampler(random_state=1)
+    features = ParticleFeatures("all", n_histogram_bins=8)
+    pipeline = make_svm_pipeline(features, sampler=sampler, n_jobs=1)
+    assert pipeline.named_steps["sampler"] is not sampler
+    assert pipeline.named_steps["features"] is not features
+    assert pipeline.named_steps["features"].n_histogram_bins == 8
+    assert pipeline.named_steps["features"].n_jobs == 1
+    assert features.n_jobs is None
+
+
+def test_grid_search_over_the_svc(data):
+    table, y = data
+    search = GridSearchCV(
+        make_svm_pipeline(["area", "edge_profile"]),
+        {"svc__C": [0.1, 10.0]},
+        cv=StratifiedKFold(3),
+        scoring="balanced_accuracy",
+    ).fit(table, y)
+    assert search.best_params_["svc__C"] in (0.1, 10.0)
+
+
+@pytest.mark.parametrize("sampler", ["undersample", 3, SVC()])
+def test_unknown_sampler_raises(sampler):
+    with pytest.raises(ValueError, match="sampler must be None, 'oversample'"):
+        make_svm_pipeline(sampler=sampler)
+
+
+def test_bad_probability_raises():
+    with pytest.raises(ValueError, match="probability must be True or False"):
+        make_svm_pipeline(probability="yes")
+
+
+@pytest.mark.parametrize("architecture, size", [("lipnet4", 28), ("lipnet6", 32)])
+def test_lipnet_pipeline_steps_and_input_size(architecture, size):
+    pipeline = make_lipnet_pipeline(
+        architecture, mode="masked", max_epochs=3, random_state=5, lr=0.01
+    )
+    assert [name for name, _ in pipeline.steps] == ["preprocessor", "lipnet"]
+    preprocessor = pipeline.named_steps["preprocessor"]
+    assert isinstance(preprocessor, ParticlePreprocessor)
+    assert (preprocessor.mode, preprocessor.size) == ("masked", size)
+    classifier = pipeline.named_steps["lipnet"]
+    assert isinstance(classifier, LipNetClassifier)
+    assert classifier.architecture == architecture
+    assert (classifier.max_epochs, classifier.random_state, classifier.lr) == (
+        3,
+        5,
+        0.01,
+    )
+
+
+def test_lipnet_pipeline_follows_a_custom_input_size():
+    pipeline = make_lipnet_pipeline(module__input_size=40)
+    assert pipeline.named_steps["preprocessor"].size == 40
+    assert make_lipnet_pipeline(size=48).named_steps["preprocessor"].size == 48
+
+
+def test_lipnet_pipeline_with_a_sampler():
+    pipeline = make_lipnet_pipeline(sampler="oversample", balance=None, random_state=1)
+    assert [name for name, _ in pipeline.steps] == ["preprocessor", "sampler", "lipnet"]
+    assert pipeline.named_steps["sampler"].random_state == 1
+
+
+def test_unknown_architecture_raises():
+    with pytest.raises(ValueError, match="architecture must be one of"):
+        make_lipnet_pipeline("lipnet5")
+
+
+def test_one_cross_validate_call_compares_svm_and_lipnet(data):
+    table, y = data
+    cv = StratifiedKFold(3, shuffle=True, random_state=0)
+    pipelines = {
+        "svm": make_svm_pipeline(),
+        "lipnet": make_lipnet_pipeline(
+            "lipnet1", max_epochs=2, device="cpu", random_state=0
+        ),
+    }
+    for name, pipeline in pipelines.items():
+        scores = cross_validate(
+            pipeline, table, y, cv=cv, scoring="balanced_accuracy", error_score="raise"
+        )
+        assert scores["test_score"].shape == (3,), name
+        assert np.all(np.isfinite(scores["test_score"])), name
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"probability": True, "sampler": "oversample"},
+        {"sampler": "smote"},
+        {"features": ParticleFeatures("all", intensity_range=(10, 250), n_jobs=1)},
+    ],
+)
+def test_fitted_svm_pipeline_round_trips_through_a_model_file(data, tmp_path, options):
+    table, y = data
+    fitted = make_svm_pipeline(random_state=0, **options).fit(table, y)
+    save_model(fitted, tmp_path / "svm.lipnet")
+    loaded = load_model(tmp_path / "svm.lipnet")
+    np.testing.assert_array_equal(loaded.predict(table), fitted.predict(table))
+    scores = "predict_proba" if options.get("probability") else "decision_function"
+    np.testing.assert_allclose(
+        getattr(loaded, scores)(table), getattr(fitted, scores)(table)
+    )
+    np.testing.assert_array_equal(
+        loaded.named_steps["features"].get_feature_names_out(),
+        fitted.named_steps["features"].get_feature_names_out(),
+    )
+
+
+def test_smote_names_a_class_too_small_to_interpolate(data):
+    table, y = data
+    y = np.asarray(y)
+    multilamellar = np.flatnonzero(y == "multilamellar")
+    keep = np.concatenate([np.flatnonzero(y == "unilamellar"), multilamellar[:4]])
+    with pytest.raises(ValueError, match=r"k_neighbors=5 .* 'multilamellar' \(4\)"):
+        make_svm_pipeline(sampler="smote", random_state=0).fit(
+            table.iloc[keep], y[keep]
+        )

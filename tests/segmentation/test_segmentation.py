@@ -1,0 +1,95 @@
+import numpy as np
+import pytest
+
+from sklearn_lipnet.datasets import make_liposomes
+from sklearn_lipnet.segmentation._particle import (
+    _segment,
+    _wrap_labels,
+    segment_particle,
+)
+
+
+def iou(a, b):
+    return (a & b).sum() / (a | b).sum()
+
+
+def ring_image(shape=(140, 160), centre=None, radius=35, noise=6.0, seed=0):
+    rows, cols = np.indices(shape, dtype=float)
+    if centre is None:
+        centre = ((shape[0] - 1) / 2, (shape[1] - 1) / 2)
+    distance = np.hypot(rows - centre[0], cols - centre[1])
+    image = 120.0 - 45 * (np.abs(distance - radius) < 1.5)
+    image += np.random.default_rng(seed).normal(0, noise, shape)
+    return image, distance <= radius + 1.5
+
+
+@pytest.mark.parametrize("problem", ["lamellarity", "encapsulation"])
+@pytest.mark.parametrize("noise", [0.0, 1.0])
+def test_clean_liposomes_overlap_true_mask(problem, noise):
+    # "Clean": every class but "uncertain" (which has overlaps, ice, film).
+    table, _ = make_liposomes(
+        12, problem=problem, weights=[1, 1, 0], noise=noise, random_state=11
+    )
+    scores = [
+        iou(segment_particle(image), mask)
+        for image, mask in zip(table["image"], table["mask"])
+    ]
+    assert min(scores) > 0.8
+    assert np.median(scores) > 0.95
+
+
+def test_multilamellar_mask_follows_the_outer_lamella():
+    table, y = make_liposomes(8, weights=[0, 1, 0], noise=0.5, random_state=2)
+    for image, mask in zip(table["image"], table["mask"]):
+        found = segment_particle(image)
+        # Stopping at an inner lamella would leave a band of the true mask out.
+        assert found.sum() > 0.9 * mask.sum()
+        assert iou(found, mask) > 0.85
+
+
+def test_ring_with_neighbour_in_the_surrounding():
+    image, truth = ring_image()
+    neighbour, _ = ring_image(centre=(10, 150), radius=30, noise=0, seed=1)
+    image = np.minimum(image, neighbour)
+    assert iou(segment_particle(image), truth) > 0.9
+
+
+def test_integer_images_match_float_images():
+    image, truth = ring_image()
+    as_uint8 = np.clip(image, 0, 255).astype(np.uint8)
+    mask_uint8 = segment_particle(as_uint8)
+    mask_uint16 = segment_particle(as_uint8.astype(np.uint16) * 257)
+    assert mask_uint8.dtype == bool and mask_uint8.shape == image.shape
+    np.testing.assert_array_equal(mask_uint8, mask_uint16)
+    assert iou(mask_uint8, truth) > 0.9
+
+
+def test_blank_image_gives_nonempty_mask_and_reports_not_found():
+    blank = np.full((64, 64), 7.0)
+    mask, found = _segment(blank)
+    assert not found
+    assert mask.any() and mask.shape == blank.shape
+    noise_only = np.random.default_rng(0).normal(100, 5, (64, 64))
+    mask, found = _segment(noise_only)
+    assert mask.any()
+
+
+def test_segmentation_is_deterministic():
+    image, _ = ring_image()
+    np.testing.assert_array_equal(segment_particle(image), segment_particle(image))
+
+
+@pytest.mark.parametrize("bad", [np.zeros((4, 4)), np.zeros((3, 20, 20)), np.zeros(50)])
+def test_bad_shapes_raise(bad):
+    with pytest.raises(ValueError, match="2-D image of at least 8 x 8"):
+        segment_particle(bad)
+
+
+def test_labels_touching_across_the_seam_are_merged():
+    labels = np.zeros((6, 10), dtype=int)
+    labels[:2, 5] = 1  # first rays, radius 5
+    labels[-2:, 6] = 2  # last rays, radius 6: touches label 1 diagonally
+    labels[-2:, 9] = 3  # last rays, radius 9: touches nothing
+    merged = _wrap_labels(labels)
+    assert merged[0, 5] == merged[-1, 6] != merged[-1, 9]
+    assert (merged == 0).sum() == (labels == 0).sum()
