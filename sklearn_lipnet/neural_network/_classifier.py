@@ -486,6 +486,17 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
         """
+        X_tensor = self._network_input(X)
+        with _cudnn_autotuning(str(self.net_.device)):
+            proba = self.net_.predict_proba(X_tensor).astype(np.float64)
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def _network_input(self, X):
+        """``X`` checked, standardised and resized: the tensor the network sees.
+
+        ``(n, C, side, side)`` for images, ``(n, n_features)`` for features,
+        on the network's device.
+        """
         X = self._check_input(X)
         X_tensor, _ = as_image_tensor(
             X,
@@ -494,9 +505,29 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             self.net_.device,
             scaling=self._scaling,
         )
-        with _cudnn_autotuning(str(self.net_.device)):
-            proba = self.net_.predict_proba(X_tensor).astype(np.float64)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return X_tensor
+
+    def _embed(self, X):
+        """Penultimate-layer features of ``X`` as a float64 ndarray.
+
+        See :meth:`~sklearn_lipnet.neural_network.LipNet.embed`.
+        """
+        X_tensor = self._network_input(X)
+        module = self.net_.module_
+        batch_size = self.net_.get_params_for("iterator_valid").get(
+            "batch_size", self.batch_size
+        )
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad(), _cudnn_autotuning(str(self.net_.device)):
+                parts = [
+                    module.embed(X_tensor[start : start + batch_size])
+                    for start in range(0, len(X_tensor), batch_size)
+                ]
+        finally:
+            module.train(was_training)
+        return torch.cat(parts).cpu().numpy().astype(np.float64)
 
     def predict(self, X):
         """Most probable class of each sample.

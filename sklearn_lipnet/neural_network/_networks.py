@@ -172,6 +172,29 @@ class LipNet(nn.Module):
     def forward(self, X):
         return self.head(self.features(X))
 
+    def embed(self, X):
+        """Penultimate-layer features: what the last layer classifies.
+
+        The hidden dense layer's activations (after ReLU) for ``head="dense"``;
+        the last convolutional block's channels averaged over the image for
+        ``head="conv"`` (the class maps are a 1x1 convolution of them, so
+        their averages are a linear function of these features).
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, in_channels, input_size, input_size)
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n_samples, n_features)
+            ``dense_units`` or ``conv_channels`` columns.
+        """
+        features = self.features(X)
+        if isinstance(self.head[0], nn.Flatten):
+            # Flatten, Linear, ReLU: the head up to its last dropout.
+            return self.head[:3](features)
+        return features.mean(dim=(2, 3))
+
 
 class LipNet1(LipNet):
     """LipNet-1: one convolution, max-pooling and dropout, two dense layers.
@@ -325,6 +348,20 @@ class MLPHead(nn.Module):
 
     def forward(self, X):
         return self.layers(torch.flatten(X, 1))
+
+    def embed(self, X):
+        """Hidden-layer activations (after ReLU), ``(n_samples, dense_units)``.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features)
+
+        Returns
+        -------
+        features : torch.Tensor of shape (n_samples, dense_units)
+        """
+        n_hidden = 3 if isinstance(self.layers[1], nn.BatchNorm1d) else 2
+        return self.layers[:n_hidden](torch.flatten(X, 1))
 
 
 #: Names accepted by ``LipNetClassifier(architecture=...)``.

@@ -92,3 +92,39 @@ def test_dense_net_flattens_its_input():
     net = MLPHead(n_features=6, n_classes=4, dense_units=10)
     assert net(torch.randn(3, 6)).shape == (3, 4)
     assert net(torch.randn(3, 2, 3)).shape == (3, 4)
+
+
+def _last_layer(network):
+    """The classifier's last layer as a function of the embedding."""
+    if isinstance(network, MLPHead):
+        return network.layers[-1]
+    last = network.head[-1] if isinstance(network.head[-1], nn.Linear) else None
+    if last is not None:
+        return last
+    conv = network.head[0]  # LipNet-4c: a 1x1 convolution, then averaging
+    linear = nn.Linear(conv.in_channels, conv.out_channels)
+    linear.weight.data = conv.weight.data[:, :, 0, 0]
+    linear.bias.data = conv.bias.data
+    return linear
+
+
+@pytest.mark.parametrize(
+    "network, shape",
+    [
+        (LipNet1(n_classes=3), (5, 1, 28, 28)),
+        (LipNet4(n_classes=3, batch_norm=True), (5, 1, 28, 28)),
+        (LipNet4c(n_classes=3), (5, 1, 28, 28)),
+        (LipNet6(n_classes=4, dense_units=16), (5, 1, 32, 32)),
+        (MLPHead(n_features=7, n_classes=3, batch_norm=True), (5, 7)),
+        (MLPHead(n_features=7, n_classes=3), (5, 7)),
+    ],
+)
+def test_the_last_layer_of_the_embedding_gives_the_logits(network, shape):
+    torch.manual_seed(0)
+    network.eval()
+    X = torch.randn(shape)
+    with torch.no_grad():
+        embedding = network.embed(X)
+        assert embedding.shape[0] == 5 and embedding.dim() == 2
+        assert (embedding >= 0).all()  # after ReLU, or averaged ReLU maps
+        torch.testing.assert_close(_last_layer(network)(embedding), network(X))

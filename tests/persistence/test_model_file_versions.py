@@ -75,9 +75,7 @@ def test_resaved_files_name_classes_by_registry_name(name, tmp_path):
     reloaded = load_model(path)
     np.testing.assert_array_equal(reloaded.predict(X), model.predict(X))
     if hasattr(model, "predict_proba"):
-        np.testing.assert_array_equal(
-            reloaded.predict_proba(X), model.predict_proba(X)
-        )
+        np.testing.assert_array_equal(reloaded.predict_proba(X), model.predict_proba(X))
 
 
 def test_an_import_path_in_a_format_2_file_is_refused(tmp_path):
