@@ -30,7 +30,19 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run ``lipnet`` with ``argv`` (default: the process's); return the status."""
+    """Run ``lipnet``; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after ``lipnet``; ``None`` reads the process's.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a problem with the arguments or the data, 130 when
+        interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

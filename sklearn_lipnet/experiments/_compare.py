@@ -62,7 +62,19 @@ class ModelResult:
 
 
 def training_history(estimator):
-    """Per-epoch losses of the network at the end of ``estimator``, if any."""
+    """Per-epoch losses of the network at the end of ``estimator``, if any.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted model; its last step is looked at.
+
+    Returns
+    -------
+    history : list of dict
+        ``{"epoch", "train_loss", ...}`` per epoch; empty for models without
+        epochs (the SVM).
+    """
     final = estimator[-1] if hasattr(estimator, "steps") else estimator
     history = getattr(final, "net_", None) and final.net_.history
     if not history:

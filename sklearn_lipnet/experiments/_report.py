@@ -37,7 +37,19 @@ def _report_with_std(result, digits=2):
 
 
 def format_results(problem, results):
-    """Plain-text tables for the console: per-class measures, matrices."""
+    """Plain-text tables for the console: per-class measures, matrices.
+
+    Parameters
+    ----------
+    problem : str
+        The problem's name, for the heading.
+    results : dict of {str: ModelResult}
+        What :func:`compare_models` returned for it.
+
+    Returns
+    -------
+    text : str
+    """
     lines = []
     for name, result in results.items():
         lines.append(

@@ -68,7 +68,7 @@ class CrossValidationReport:
 
     @property
     def normalized_confusion_matrix(self):
-        """Fold-average of the row-normalised matrices (tables 6-8).
+        """Fold-average of the row-normalised matrices (tables 7, 8).
 
         A fold without test samples of a class has no row for it; that
         class's row is averaged over the other folds.

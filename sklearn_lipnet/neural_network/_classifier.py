@@ -452,26 +452,23 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     def _check_input(self, X):
         check_is_fitted(self)
         shape = np.shape(X) if hasattr(X, "shape") or isinstance(X, list) else ()
-        if (len(shape) > 2 or len(self.input_shape_) > 1) and tuple(
-            shape[1:]
-        ) != self.input_shape_:
+        if len(shape) > 2 or len(self.input_shape_) > 1:
             # Image stacks: say which image shape was expected, not only the
             # second dimension that n_features_in_ holds.
+            self._check_sample_shape(shape)
+        X = validate_data(
+            self, X, reset=False, allow_nd=True, dtype=(np.float32, np.float64)
+        )
+        self._check_sample_shape(X.shape)
+        return X
+
+    def _check_sample_shape(self, shape):
+        if tuple(shape[1:]) != self.input_shape_:
             raise ValueError(
                 f"X has samples of shape {tuple(shape[1:])}, but "
                 f"{type(self).__name__} was fitted on samples of shape "
                 f"{self.input_shape_}."
             )
-        X = validate_data(
-            self, X, reset=False, allow_nd=True, dtype=(np.float32, np.float64)
-        )
-        if tuple(X.shape[1:]) != self.input_shape_:
-            raise ValueError(
-                f"X has samples of shape {tuple(X.shape[1:])}, but "
-                f"{type(self).__name__} was fitted on samples of shape "
-                f"{self.input_shape_}."
-            )
-        return X
 
     def predict_proba(self, X):
         """Probability of each class for each sample.
@@ -546,7 +543,17 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         return self.classes_[np.argmax(proba, axis=1)]
 
     def predict_log_proba(self, X):
-        """Logarithm of :meth:`predict_proba`."""
+        """Logarithm of :meth:`predict_proba`.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Samples shaped like the training ``X``.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+        """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))
 
