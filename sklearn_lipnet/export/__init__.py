@@ -7,7 +7,8 @@ deployment guide (``docs/deployment.md``). Needs the ``onnx`` extra:
 ``pip install 'sklearn-lipnet[onnx]'``.
 """
 
-from ._lipnet_graph import OPSET, UnsupportedModelError
+from ._layers import UnsupportedModelError
+from ._lipnet_graph import OPSET
 from ._onnx import to_onnx
 
 __all__ = ["OPSET", "UnsupportedModelError", "to_onnx"]

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ._layers import GraphBuilder, UnsupportedModelError, convert_sequential
+
 __all__ = [
     "NETWORK_GRAPHS",
     "OPSET",
     "GraphInput",
-    "UnsupportedModelError",
     "classifier_inputs",
     "lipnet_model_proto",
 ]
@@ -38,10 +39,6 @@ __all__ = [
 #: ONNX operator set of the graphs: opset 17 runs on ONNX Runtime 1.12 and
 #: later (Python, C#, C++, Java, JavaScript).
 OPSET = 17
-
-
-class UnsupportedModelError(ValueError):
-    """A model, network or layer that to_onnx cannot express exactly."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +72,7 @@ class GraphInput:
 
     def description(self):
         """JSON-able summary for the model's metadata."""
-        axes = ["batch", "channel", "height", "width"] if self.layout == "NCHW" else []
+        images = self.layout == "NCHW"
         resize = None
         if self.resize_to is not None:
             resize = {
@@ -89,14 +86,15 @@ class GraphInput:
             "name": self.name,
             "dtype": "float32",
             "layout": self.layout,
-            "axes": axes or ["batch", "feature"],
+            "axes": ["batch", "channel", "height", "width"]
+            if images
+            else ["batch", "feature"],
             "shape": ["batch", *self.sample_shape],
             "standardisation": {
                 "mean": [float(v) for v in self.mean],
                 "scale": [float(v) for v in self.scale],
-                "formula": "(x - mean) * float32(1 / scale), per channel"
-                if self.layout == "NCHW"
-                else "(x - mean) * float32(1 / scale), per feature",
+                "formula": "(x - mean) * float32(1 / scale), per "
+                + ("channel" if images else "feature"),
                 "in_graph": True,
             },
             "resize": resize,
@@ -138,54 +136,6 @@ def classifier_inputs(clf):
     ]
 
 
-class _GraphBuilder:
-    """Nodes and initializers of one graph, with unique tensor names."""
-
-    def __init__(self):
-        self.nodes = []
-        self.initializers = []
-        self._used = set()
-
-    def _unique(self, hint):
-        name, count = hint, 1
-        while name in self._used:
-            count += 1
-            name = f"{hint}_{count}"
-        self._used.add(name)
-        return name
-
-    def reserve(self, name):
-        if name in self._used:
-            raise ValueError(f"tensor name {name!r} used twice")
-        self._used.add(name)
-        return name
-
-    def constant(self, hint, value):
-        from onnx import numpy_helper
-
-        if hasattr(value, "detach"):
-            value = value.detach().cpu().numpy()
-        array = np.ascontiguousarray(value, dtype=np.float32)
-        name = self._unique(hint)
-        self.initializers.append(numpy_helper.from_array(array, name))
-        return name
-
-    def node(self, op_type, inputs, hint, *, output=None, **attributes):
-        from onnx import helper
-
-        output = self.reserve(output) if output else self._unique(hint)
-        self.nodes.append(
-            helper.make_node(
-                op_type,
-                inputs,
-                [output],
-                name=f"{hint}_{len(self.nodes)}",
-                **attributes,
-            )
-        )
-        return output
-
-
 # -- what the classifier does before the network -----------------------------
 
 
@@ -222,147 +172,18 @@ def _preprocessed(builder, spec):
 # -- layers ------------------------------------------------------------------
 
 
-def _pair(value):
-    return list(value) if isinstance(value, (tuple, list)) else [value, value]
-
-
-def _conv2d(builder, layer, x):
-    if layer.padding_mode != "zeros" or isinstance(layer.padding, str):
-        raise UnsupportedModelError(
-            f"Conv2d with padding={layer.padding!r}, padding_mode="
-            f"{layer.padding_mode!r} has no ONNX converter here."
-        )
-    inputs = [x, builder.constant("conv_weight", layer.weight)]
-    if layer.bias is not None:
-        inputs.append(builder.constant("conv_bias", layer.bias))
-    pad_h, pad_w = _pair(layer.padding)
-    return builder.node(
-        "Conv",
-        inputs,
-        "conv",
-        kernel_shape=_pair(layer.kernel_size),
-        strides=_pair(layer.stride),
-        pads=[pad_h, pad_w, pad_h, pad_w],
-        dilations=_pair(layer.dilation),
-        group=layer.groups,
-    )
-
-
-def _max_pool2d(builder, layer, x):
-    if layer.return_indices:
-        raise UnsupportedModelError("MaxPool2d(return_indices=True) is not a layer.")
-    pad_h, pad_w = _pair(layer.padding)
-    return builder.node(
-        "MaxPool",
-        [x],
-        "max_pool",
-        kernel_shape=_pair(layer.kernel_size),
-        strides=_pair(layer.stride or layer.kernel_size),
-        pads=[pad_h, pad_w, pad_h, pad_w],
-        dilations=_pair(layer.dilation),
-        ceil_mode=int(layer.ceil_mode),
-    )
-
-
-def _batch_norm(builder, layer, x):
-    if layer.running_mean is None or layer.running_var is None:
-        raise UnsupportedModelError(
-            f"{type(layer).__name__}(track_running_stats=False) normalises with "
-            "the statistics of each batch, which a fixed graph cannot."
-        )
-    channels = layer.num_features
-    weight = layer.weight if layer.affine else np.ones(channels)
-    bias = layer.bias if layer.affine else np.zeros(channels)
-    return builder.node(
-        "BatchNormalization",
-        [
-            x,
-            builder.constant("bn_scale", weight),
-            builder.constant("bn_bias", bias),
-            builder.constant("bn_mean", layer.running_mean),
-            builder.constant("bn_var", layer.running_var),
-        ],
-        "batch_norm",
-        epsilon=float(layer.eps),
-    )
-
-
-def _linear(builder, layer, x):
-    inputs = [x, builder.constant("dense_weight", layer.weight)]
-    if layer.bias is not None:
-        inputs.append(builder.constant("dense_bias", layer.bias))
-    return builder.node("Gemm", inputs, "dense", transB=1)
-
-
-def _flatten(builder, layer, x):
-    if layer.end_dim != -1:
-        raise UnsupportedModelError(f"Flatten(end_dim={layer.end_dim}) is not a layer.")
-    return builder.node("Flatten", [x], "flatten", axis=layer.start_dim)
-
-
-def _relu(builder, layer, x):
-    return builder.node("Relu", [x], "relu")
-
-
-def _dropout(builder, layer, x):
-    return x  # the identity at prediction time
-
-
-def _adaptive_avg_pool2d(builder, layer, x):
-    if _pair(layer.output_size) != [1, 1]:
-        raise UnsupportedModelError(
-            f"AdaptiveAvgPool2d(output_size={layer.output_size!r}) has no fixed "
-            "ONNX form; only global pooling (output_size=1) is converted."
-        )
-    return builder.node("GlobalAveragePool", [x], "global_average_pool")
-
-
-def _sequential(builder, layers, x):
-    for layer in layers:
-        x = _layer(builder, layer, x)
-    return x
-
-
-def _layer_converters():
-    from torch import nn
-
-    return {
-        nn.Sequential: _sequential,
-        nn.Conv2d: _conv2d,
-        nn.MaxPool2d: _max_pool2d,
-        nn.BatchNorm1d: _batch_norm,
-        nn.BatchNorm2d: _batch_norm,
-        nn.Linear: _linear,
-        nn.Flatten: _flatten,
-        nn.ReLU: _relu,
-        nn.Dropout: _dropout,
-        nn.AdaptiveAvgPool2d: _adaptive_avg_pool2d,
-    }
-
-
-def _layer(builder, layer, x):
-    # Exact types: a subclass may compute something else in forward().
-    converter = _layer_converters().get(type(layer))
-    if converter is None:
-        raise UnsupportedModelError(
-            f"The network holds a {type(layer).__module__}."
-            f"{type(layer).__qualname__} layer, which to_onnx cannot convert."
-        )
-    return converter(builder, layer, x)
-
-
 # -- networks ----------------------------------------------------------------
 
 
 def _lipnet_graph(builder, module, inputs):
     # LipNet.forward: head(features(X)).
-    x = _sequential(builder, module.features, inputs["images"])
-    return _sequential(builder, module.head, x)
+    x = convert_sequential(builder, module.features, inputs["images"])
+    return convert_sequential(builder, module.head, x)
 
 
 def _mlp_graph(builder, module, inputs):
     # MLPHead.forward: layers(flatten(X, 1)); the features input is 2-D.
-    return _sequential(builder, module.layers, inputs["features"])
+    return convert_sequential(builder, module.layers, inputs["features"])
 
 
 def _network_graphs():
@@ -413,7 +234,7 @@ def lipnet_model_proto(clf, *, graph_name, doc_string):
     module = clf.net_.module_
     network = _network_graph(module)
     specs = classifier_inputs(clf)
-    builder = _GraphBuilder()
+    builder = GraphBuilder()
     tensors = {}
     for spec in specs:
         builder.reserve(spec.name)

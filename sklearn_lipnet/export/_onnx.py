@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ._lipnet_graph import UnsupportedModelError
+from ._layers import UnsupportedModelError
 
 __all__ = ["to_onnx"]
 

@@ -12,7 +12,8 @@ import warnings
 
 import numpy as np
 
-from ._lipnet_graph import OPSET, UnsupportedModelError
+from ._layers import UnsupportedModelError
+from ._lipnet_graph import OPSET
 
 __all__ = ["svm_model_proto"]
 
