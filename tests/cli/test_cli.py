@@ -28,7 +28,7 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("benchmark", "train", "predict", "generate"):
+    for command in ("benchmark", "train", "predict", "export", "generate"):
         assert command in out
 
 
