@@ -9,10 +9,13 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..segmentation import particle_masks
+from ..segmentation import checked_masks, particle_masks
 from ..utils import as_particle_table, describe_rows, row_label
 from ._description import (
     FEATURE_NAMES,
+    MASK_CHECK,
+    MASK_FEATURES,
+    MASK_FREE_FEATURES,
     NANOMETRE_FEATURES,
     THESIS_FEATURES,
     FeatureSpec,
@@ -20,6 +23,18 @@ from ._description import (
 )
 
 __all__ = ["ParticleFeatures", "FEATURE_NAMES", "THESIS_FEATURES"]
+
+#: The features of ``features="auto"`` where some particle lacks an expert
+#: mask: the mask-free ones, the thesis's with checked automatic masks, and
+#: the check.
+AUTO_MASKLESS_FEATURES = MASK_FREE_FEATURES + THESIS_FEATURES + (MASK_CHECK,)
+PRESETS = ("all", "thesis", "mask_free", "auto")
+
+
+def _has_expert_mask(table):
+    if "mask" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return table["mask"].map(lambda mask: mask is not None).to_numpy(dtype=bool)
 
 
 class ParticleFeatures(TransformerMixin, BaseEstimator):
@@ -33,27 +48,46 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
     user guide (``docs/features.md``) and available as a function in
     :mod:`sklearn_lipnet.features`.
 
-    Features are computed inside the particle's mask: the table's ``mask``
-    column where there is one, an automatic segmentation of the centred
-    particle where there is none. Intensities are first mapped to [0, 1]
+    Mask features are computed inside the particle's mask: the table's
+    ``mask`` column where there is one, an automatic segmentation of the
+    centred particle where there is none. Mask-free features are computed
+    about the centre of the cut-out, where a particle picker puts the
+    particle; they hold up where automatic masks do not (small, noisy or
+    crowded cut-outs, see ``docs/real_data.md``). Intensities are first mapped to [0, 1]
     per cut-out (see ``intensity_range``), so 8-bit, 16-bit and float
     images give the same features.
 
     Parameters
     ----------
-    features : "all", "thesis", str or list of str, default="all"
+    features : "all", "thesis", "mask_free", "auto", str or list of str, \
+            default="all"
         Which features to compute, in the order of the output columns.
         ``"thesis"`` is the set of the thesis's SVM: area, circularity,
         moments, edge profile, histogram and internal variance. ``"all"``
-        is every feature below, in this order; it includes the nanometre
-        features ``maximum_width_nm`` and ``length_nm`` only when the table
-        given to ``fit`` has a ``pixel_size_nm`` column. Names:
-        ``"area"``, ``"perimeter"``, ``"circularity"``, ``"moments"``
-        (4 columns), ``"maximum_width"``, ``"diameter"``,
-        ``"maximum_width_nm"``, ``"length_nm"``, ``"histogram"``
-        (``n_histogram_bins`` columns), ``"radial_profile"`` and
-        ``"edge_profile"`` (``n_profile_bins`` columns each),
+        is every feature measured in a mask, in the order below; it
+        includes the nanometre features ``maximum_width_nm`` and
+        ``length_nm`` only when the table given to ``fit`` has a
+        ``pixel_size_nm`` column. Names: ``"area"``, ``"perimeter"``,
+        ``"circularity"``, ``"moments"`` (4 columns), ``"maximum_width"``,
+        ``"diameter"``, ``"maximum_width_nm"``, ``"length_nm"``,
+        ``"histogram"`` (``n_histogram_bins`` columns), ``"radial_profile"``
+        and ``"edge_profile"`` (``n_profile_bins`` columns each),
         ``"signal_to_noise"``, ``"internal_variance"``.
+        ``"mask_free"`` is every feature that needs no mask, measured about
+        the cut-out's centre: ``"ring_profile"`` and ``"ring_spread"``
+        (``n_profile_bins`` columns each), ``"angular_harmonics"`` (12),
+        ``"orientation_coherence"`` (6), ``"density_moments"`` (6),
+        ``"disc_histogram"`` (``n_histogram_bins``),
+        ``"intensity_statistics"`` (4), ``"lbp"`` (10) and ``"haralick"``
+        (8).
+        ``"mask_trusted"`` checks every automatic mask
+        (:func:`~sklearn_lipnet.segmentation.segmentation_quality`; expert
+        masks are always trusted), measures the mask features of a particle
+        whose mask fails in a centred disc about the size of its density
+        instead, and records the choice as a column: 1 trusted, 0 fallback.
+        ``"auto"`` decides in ``fit``: ``"thesis"`` when every particle has
+        an expert mask, else the mask-free features, the thesis's with
+        checked masks, and ``"mask_trusted"``.
     n_histogram_bins : int, default=32
         Bins of the intensity histogram (the thesis uses 32).
     n_profile_bins : int, default=16
@@ -122,7 +156,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "features": [StrOptions({"all", "thesis", *FEATURE_NAMES}), list, tuple],
+        "features": [StrOptions({*PRESETS, *FEATURE_NAMES}), list, tuple],
         "n_histogram_bins": [Interval(Integral, 1, None, closed="left")],
         "n_profile_bins": [Interval(Integral, 1, None, closed="left")],
         "edge_profile_depth": [Interval(Real, 1, None, closed="left"), None],
@@ -166,7 +200,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         """
         table = as_particle_table(X)
         has_pixel_size = "pixel_size_nm" in table.columns
-        spec = self._resolve_spec(has_pixel_size)
+        spec = self._resolve_spec(has_pixel_size, _has_expert_mask(table).all())
         self.features_ = spec.features
         # Plain data only (no custom objects), so that save_model can store
         # a fitted transformer without pickle.
@@ -186,17 +220,21 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             settings["intensity_range"] = tuple(settings["intensity_range"])
         return FeatureSpec(features=tuple(self.features_), **settings)
 
-    def _resolve_spec(self, has_pixel_size):
+    def _resolve_spec(self, has_pixel_size, has_expert_masks):
         """The settings that fix the columns, with what the constraints miss."""
         features = self.features
         if features == "all":
             features = tuple(
                 name
-                for name in FEATURE_NAMES
+                for name in MASK_FEATURES
                 if has_pixel_size or name not in NANOMETRE_FEATURES
             )
         elif features == "thesis":
             features = THESIS_FEATURES
+        elif features == "mask_free":
+            features = MASK_FREE_FEATURES
+        elif features == "auto":
+            features = THESIS_FEATURES if has_expert_masks else AUTO_MASKLESS_FEATURES
         elif isinstance(features, str):
             features = (features,)
         features = tuple(features)
@@ -206,7 +244,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(
                 f"Unknown feature(s) {unknown}; choose from {list(FEATURE_NAMES)} "
-                "or the presets 'all' and 'thesis'."
+                f"or the presets {list(PRESETS)}."
             )
         duplicated = sorted({name for name in features if features.count(name) > 1})
         if duplicated:
@@ -266,9 +304,9 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         spec = self._fitted_spec()
         table = as_particle_table(X)
         pixel_sizes = self._pixel_sizes(table, spec)
-        masks = particle_masks(table, n_jobs=self.n_jobs)
         images = list(table["image"])
-        results = self._compute(images, masks, pixel_sizes, spec)
+        masks, qualities = self._masks(table, spec)
+        results = self._compute(images, masks, pixel_sizes, spec, qualities)
 
         failed = [i for i, result in enumerate(results) if isinstance(result, str)]
         if failed:
@@ -291,6 +329,29 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             )
         return np.vstack([vector for vector, _ in results])
 
+    def _masks(self, table, spec):
+        """Masks (None where no feature needs one) and their checks."""
+        if not spec.needs_masks:
+            return [None] * len(table), None
+        if not spec.checks_masks:
+            return particle_masks(table, n_jobs=self.n_jobs), None
+        masks, qualities = checked_masks(table, n_jobs=self.n_jobs)
+        failed = [
+            i
+            for i, quality in enumerate(qualities)
+            if quality is not None and not quality.trusted
+        ]
+        if failed:
+            warnings.warn(
+                f"{len(failed)} of {len(qualities)} automatic masks failed the "
+                "segmentation check; their mask features are measured in a "
+                "fallback disc (column 'mask_trusted' = 0): "
+                f"{describe_rows(table, failed)}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        return masks, qualities
+
     @staticmethod
     def _pixel_sizes(table, spec):
         if not any(name in NANOMETRE_FEATURES for name in spec.features):
@@ -310,18 +371,24 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             )
         return list(sizes)
 
-    def _compute(self, images, masks, pixel_sizes, spec):
+    def _compute(self, images, masks, pixel_sizes, spec, qualities=None):
         n_particles = len(images)
+        if qualities is None:
+            qualities = [None] * n_particles
         n_jobs = effective_n_jobs(self.n_jobs)
         if n_jobs == 1 or n_particles < 2:
-            return describe_particles(images, masks, pixel_sizes, spec)
+            return describe_particles(images, masks, pixel_sizes, spec, qualities)
         # A few chunks per worker: balanced load without per-particle
         # dispatch overhead.
         n_chunks = min(n_particles, 4 * n_jobs)
         bounds = np.linspace(0, n_particles, n_chunks + 1).astype(int)
         chunks = Parallel(n_jobs=n_jobs)(
             delayed(describe_particles)(
-                images[start:stop], masks[start:stop], pixel_sizes[start:stop], spec
+                images[start:stop],
+                masks[start:stop],
+                pixel_sizes[start:stop],
+                spec,
+                qualities[start:stop],
             )
             for start, stop in zip(bounds[:-1], bounds[1:])
         )
