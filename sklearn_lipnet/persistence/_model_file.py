@@ -16,6 +16,7 @@ callable ``train_split``) are not saved: a loaded model predicts, and refits
 without them.
 """
 
+import inspect
 import io
 import json
 import zipfile
@@ -185,6 +186,7 @@ class _Decoder:
         if hasattr(cls, "__dataclass_fields__"):
             return cls(**state)
         obj = cls.__new__(cls)
+        obj.__dict__.update(_missing_parameters(cls, state))
         obj.__dict__.update(state)
         if "net" in value:
             obj.net_ = self._rebuild_net(obj, value["net"])
@@ -224,6 +226,25 @@ class _Decoder:
             [dict(row, batches=[]) for row in self.decode(spec["history"])]
         )
         return net
+
+
+def _missing_parameters(cls, state):
+    """Defaults of the constructor parameters that ``state`` lacks.
+
+    A file written before a parameter was added lacks it; its default is
+    what the estimator did before the parameter existed (a new parameter's
+    default must keep the old behaviour), so the loaded model predicts as
+    it did and ``get_params`` and ``clone`` work.
+    """
+    if not hasattr(cls, "_get_param_names"):
+        return {}
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: signature.parameters[name].default
+        for name in cls._get_param_names()
+        if name not in state
+        and signature.parameters[name].default is not inspect.Parameter.empty
+    }
 
 
 def save_model(model, path):
