@@ -14,9 +14,10 @@ pre-trained on ``--n-pretrain`` synthetic particles:
   surrounding): the synthetic data resemble the target poorly, as the
   thesis's artificial data did (sections 4.8.4 and 11).
 
-The test particles come from a third of the micrographs, held out; the
+The test particles come from a quarter of the micrographs, held out; the
 labelled particles are drawn (stratified, at least 5 per class) from the
-others; ``--repeats`` draws. Run::
+others; ``--repeats`` draws. Results are written after every run, so an
+interrupted run keeps what it measured. Run::
 
     python -m benchmarks.bench_pretraining
     python -m benchmarks.bench_pretraining --problem encapsulation --repeats 1
@@ -68,9 +69,19 @@ def pretrain(problem, regime, args, folder):
 def labelled_subset(train, y, n, rng):
     """``n`` of the ``train`` indices, stratified, at least 5 per class."""
     classes = np.unique(y)
-    share = np.array([np.mean(y[train] == c) for c in classes])
-    counts = np.maximum(np.round(share * n).astype(int), 5)
-    counts[np.argmax(counts)] += n - counts.sum()
+    available = np.array([np.sum(y[train] == c) for c in classes])
+    if n > available.sum():
+        raise ValueError(
+            f"{n} labelled particles wanted, but the training micrographs hold "
+            f"{available.sum()}; lower --n-labelled or raise --n-samples."
+        )
+    counts = np.maximum(np.round(available / available.sum() * n).astype(int), 5)
+    counts = np.minimum(counts, available)
+    short = n - counts.sum()
+    for index in np.argsort(-available):  # the largest classes absorb rounding
+        change = np.clip(short, -counts[index], available[index] - counts[index])
+        counts[index] += change
+        short -= change
     return np.concatenate(
         [
             rng.choice(train[y[train] == c], k, replace=False)
@@ -99,6 +110,7 @@ def main():
     args = p.parse_args()
 
     folder = args.models_dir or tempfile.mkdtemp(prefix="lipnet-pretrained-")
+    info = machine_info()
     runs = []
     for target in args.problem:
         table, y = make_liposomes(
@@ -121,7 +133,7 @@ def main():
         }
         for repeat in range(args.repeats):
             split = GroupShuffleSplit(
-                1, test_size=1 / 3, random_state=args.seed + repeat
+                1, test_size=0.25, random_state=args.seed + repeat
             )
             train, test = next(split.split(table, y, table["micrograph"]))
             rng = np.random.default_rng(args.seed + repeat)
@@ -160,17 +172,16 @@ def main():
                         "seconds": time.perf_counter() - start,
                     }
                     runs.append(run)
+                    write_result(
+                        "real_data_pretraining",
+                        {"settings": vars(args), "runs": runs, "machine": info},
+                        report(runs, args, info),
+                    )
                     print(
                         f"{target} {init:12s} n={n:3d} repeat {repeat}: "
                         f"{run['balanced_accuracy']:.3f}",
                         flush=True,
                     )
-    info = machine_info()
-    write_result(
-        "real_data_pretraining",
-        {"settings": vars(args), "runs": runs, "machine": info},
-        report(runs, args, info),
-    )
 
 
 def report(runs, args, info):
@@ -188,7 +199,7 @@ def report(runs, args, info):
         f"`make_liposomes({args.n_samples}, regime='hard')` from scratch or with "
         "`warm_start_from=` a network pre-trained for "
         f"{args.pretrain_epochs} epochs on {args.n_pretrain} synthetic particles "
-        "(another seed, so other micrographs). Test: the particles of a third of "
+        "(another seed, so other micrographs). Test: the particles of a quarter of "
         "the micrographs, held out. Balanced accuracy, mean ± standard deviation "
         f"over {args.repeats} draws of the labelled particles and the test "
         "micrographs.",

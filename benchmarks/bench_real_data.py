@@ -349,6 +349,7 @@ def main():
     if path.exists() and not args.fresh:
         results = json.loads(path.read_text())
     info = machine_info()
+    ran = {}
     for data_name, (table, y) in data_sets(args).items():
         y = np.asarray(y)
         splits, groups = folds(table, y, args.folds, args.seed)
@@ -385,11 +386,21 @@ def main():
                 epochs=args.epochs if model.startswith("lipnet") else None,
             )
             data["models"][model] = entry
+            ran.setdefault(data_name, []).append(model)
             print(
                 f"{data_name:24s} {model:22s} {_mean_sd(entry['balanced_accuracy'])}"
                 f"  ({seconds:.0f} s)",
                 flush=True,
             )
+    # Another run may have written its models meanwhile (one per problem in
+    # parallel): merge this run's entries into what is on disk now.
+    if path.exists() and not args.fresh:
+        on_disk = json.loads(path.read_text())
+        for data_name, data in results["data_sets"].items():
+            merged = on_disk["data_sets"].setdefault(data_name, {"models": {}})
+            merged.update({k: v for k, v in data.items() if k != "models"})
+            merged["models"].update({m: data["models"][m] for m in ran[data_name]})
+        results = on_disk
     results["machine"] = info
     write_result("real_data", results, markdown(results, info))
 

@@ -530,8 +530,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             )
 
     def _load_pretrained(self, source):
-        """Copy the pre-trained weights, all but the last layer's if the classes
-        differ."""
+        """Copy the pre-trained weights (not the last layer's for other classes)."""
         theirs = source.net_.module_.state_dict()
         module = self.net_.module_
         ours = module.state_dict()
