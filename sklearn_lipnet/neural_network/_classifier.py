@@ -17,6 +17,7 @@ from skorch.dataset import ValidSplit
 
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
+from ._execution import PRECISIONS, Execution
 from ._image_tensor import as_image_tensor, input_layout_of
 from ._networks import ARCHITECTURES, MLPHead
 from ._routing import RoutedParamsMixin
@@ -117,6 +118,21 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         ``(n, H, W)`` and 4-D ``(n, C, H, W)`` inputs are always images.
     device : str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available, else the CPU.
+    precision : {"fp32", "bf16", "fp16"}, default="fp32"
+        Arithmetic of the forward pass. ``"bf16"`` and ``"fp16"`` run it
+        under :func:`torch.autocast` (weights, loss and optimizer stay in
+        float32; fp16 scales the loss against underflow): several times
+        faster on GPUs and on CPUs with bfloat16 units (AMX, AVX512-BF16),
+        slower on others. Prediction uses the same precision.
+    memory_format : {"auto", "channels_last", "contiguous"}, default="auto"
+        Memory layout of images and convolution weights. ``"auto"`` is
+        channels-last for images (1.5-2x faster convolutions with oneDNN and
+        cuDNN), which changes no result beyond float rounding.
+    compile : bool or dict, default=False
+        Compile the network's forward pass with :func:`torch.compile`
+        (``True``) or with these options (a dict, e.g. ``{"mode":
+        "max-autotune"}``). Pays off for long GPU runs; the first epoch
+        waits for the compiler.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout, epoch sampling, augmentation
         and the validation split. With an int, fitting on the CPU is
@@ -191,6 +207,9 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
         "input_layout": [StrOptions({"auto", "image", "features"})],
         "device": [str, torch.device],
+        "precision": [StrOptions(set(PRECISIONS))],
+        "memory_format": [StrOptions({"auto", "channels_last", "contiguous"})],
+        "compile": ["boolean", dict],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -211,6 +230,9 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         callbacks=None,
         input_layout="auto",
         device="auto",
+        precision="fp32",
+        memory_format="auto",
+        compile=False,
         random_state=None,
         verbose=0,
         **kwargs,
@@ -228,6 +250,9 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.input_layout = input_layout
         self.device = device
+        self.precision = precision
+        self.memory_format = memory_format
+        self.compile = compile
         self.random_state = random_state
         self.verbose = verbose
         self._store_routed(kwargs)
@@ -420,6 +445,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             verbose=self.verbose,
             balance=None if self.balance == "class_weight" else self.balance,
             augmentation=augmentation if self.input_layout_ == "image" else None,
+            execution=self._execution(device),
             **net_params,
         )
         devices = [torch.device(device)] if device.startswith("cuda") else []
@@ -433,6 +459,23 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             finally:
                 self.net_.release_generators()
         return self
+
+    def _execution(self, device, *, compile=None):
+        """The arithmetic settings of this classifier's network on ``device``.
+
+        ``compile`` overrides the parameter (a loaded model never compiles
+        unless asked to).
+        """
+        layout = getattr(self, "input_layout_", "image")
+        channels_last = self.memory_format == "channels_last" or (
+            self.memory_format == "auto" and layout == "image"
+        )
+        return Execution(
+            str(device),
+            precision=self.precision,
+            channels_last=channels_last,
+            compile=self.compile if compile is None else compile,
+        )
 
     def _input_size(self, routed):
         """Side of the network's square input, in pixels."""

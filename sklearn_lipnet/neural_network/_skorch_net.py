@@ -9,9 +9,10 @@ into batches that are rebalanced and augmented as whole batches (see
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.utils import to_device, to_numpy
+from skorch.utils import TeeGenerator, to_device, to_numpy, to_tensor
 
 from ._batching import EpochBatches, TensorDataset
+from ._execution import Execution
 
 
 class LipNetNeuralNet(NeuralNetClassifier):
@@ -23,12 +24,65 @@ class LipNetNeuralNet(NeuralNetClassifier):
         Per-epoch rebalancing of the training batches.
     augmentation : Augmentation or None
         Random transformation of every training batch.
+    execution : Execution or None
+        Precision, memory layout and compilation of the forward pass;
+        ``None`` is float32 in the default layout.
     """
 
-    def __init__(self, *args, balance=None, augmentation=None, **kwargs):
+    def __init__(
+        self, *args, balance=None, augmentation=None, execution=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.balance = balance
         self.augmentation = augmentation
+        self.execution = execution
+
+    def _execution(self):
+        if self.execution is None:
+            self.execution = Execution(str(self.device))
+        return self.execution
+
+    def initialize_module(self):
+        super().initialize_module()
+        self._execution().prepare_module(self.module_)
+        return self
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        return self._execution().forward(self.module_, x)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = batch
+        y_pred = self.infer(Xi)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler = getattr(self, "grad_scaler_", None)
+        (loss if scaler is None else scaler.scale(loss)).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        scaler = getattr(self, "grad_scaler_", None)
+        if scaler is None:
+            return super().train_step(batch, **fit_params)
+        # fp16: the scaler unscales the gradients, skips the step when they
+        # overflowed, and adapts the scale; it cannot run optimizer closures.
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        for name in self._optimizers:
+            scaler.step(getattr(self, name + "_"))
+        scaler.update()
+        return step
+
+    def initialize(self):
+        super().initialize()
+        self.grad_scaler_ = self._execution().grad_scaler()
+        return self
 
     @property
     def _default_callbacks(self):

@@ -185,6 +185,7 @@ class _Decoder:
         if hasattr(cls, "__dataclass_fields__"):
             return cls(**state)
         obj = cls.__new__(cls)
+        obj.__dict__.update(_missing_parameters(cls, state))
         obj.__dict__.update(state)
         if "net" in value:
             obj.net_ = self._rebuild_net(obj, value["net"])
@@ -207,6 +208,7 @@ class _Decoder:
             batch_size=clf.batch_size,
             device=device,
             train_split=None,
+            execution=clf._execution(device, compile=False),
             **{f"module__{k}": v for k, v in kwargs.items()},
             **{
                 k: v
@@ -224,6 +226,21 @@ class _Decoder:
             [dict(row, batches=[]) for row in self.decode(spec["history"])]
         )
         return net
+
+
+def _missing_parameters(cls, state):
+    """Defaults of the constructor parameters a file written before they
+    existed does not hold, so that older files load into today's classes."""
+    import inspect
+
+    if not hasattr(cls, "_get_param_names"):
+        return {}
+    signature = inspect.signature(cls.__init__).parameters
+    return {
+        name: signature[name].default
+        for name in cls._get_param_names()
+        if name not in state and signature[name].default is not inspect.Parameter.empty
+    }
 
 
 def save_model(model, path):
