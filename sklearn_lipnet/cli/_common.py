@@ -11,6 +11,7 @@ __all__ = [
     "logger",
     "model_names",
     "positive_int",
+    "resolve_model_options",
     "value_counts",
 ]
 
@@ -31,8 +32,8 @@ def model_names():
     return (*ARCHITECTURES, "svm")
 
 
-def build_model(model, args):
-    """The pipeline ``model`` names, with the command's options."""
+def build_model(model, args, *, verbose=0):
+    """The pipeline ``model`` names, with the command's (resolved) options."""
     from ..pipeline import SAMPLING_STRATEGIES, make_lipnet_pipeline, make_svm_pipeline
 
     strategy = SAMPLING_STRATEGIES[args.sampling]
@@ -50,11 +51,33 @@ def build_model(model, args):
         balance=strategy.balance,
         max_epochs=args.epochs,
         batch_size=args.batch_size,
+        lr=args.lr,
+        precision=args.precision,
+        compile=args.compile,
+        iterator_valid__batch_size=args.predict_batch_size,
         device=args.device,
         random_state=args.seed,
         n_jobs=args.jobs,
-        verbose=int(not getattr(args, "quiet", False)),
+        verbose=verbose,
     )
+
+
+def resolve_model_options(args, preset):
+    """Fill the model options left unset on the command line from ``preset``,
+    and decide ``auto`` precision and compilation for the device."""
+    from ..experiments import resolve_compile, resolve_precision
+    from ..neural_network import resolve_device
+
+    device = resolve_device(args.device)
+    for name in ("epochs", "batch_size", "lr", "precision"):
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(preset, name))
+    if args.jobs is None:
+        args.jobs = preset.n_jobs
+    args.precision = resolve_precision(args.precision, device)
+    args.compile = True if args.compile else resolve_compile(preset.compile, device)
+    args.predict_batch_size = preset.predict_batch_size
+    return args
 
 
 def load_labelled(path):
@@ -95,22 +118,44 @@ def positive_int(text):
     return value
 
 
-def add_model_options(parser, *, epochs):
-    """The options of every command that builds models (benchmark, train)."""
+def add_model_options(parser, *, defaults):
+    """The options of every command that builds models (benchmark, train).
+
+    Options a preset can set default to None here; ``defaults`` says what
+    ``--help`` should call their default.
+    """
     from ..pipeline import SAMPLING_STRATEGIES
     from ..preprocessing import MODES
 
     parser.add_argument(
         "--epochs",
         type=positive_int,
-        default=epochs,
-        help="training epochs of the networks (default: %(default)s)",
+        default=None,
+        help=f"training epochs of the networks (default: {defaults['epochs']})",
     )
     parser.add_argument(
         "--batch-size",
         type=positive_int,
-        default=32,
-        help="mini-batch size (default: %(default)s, as in the thesis)",
+        default=None,
+        help=f"mini-batch size (default: {defaults['batch_size']})",
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"learning rate of the networks (default: {defaults['lr']})",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16", "auto"),
+        default=None,
+        help="arithmetic of the networks' forward pass; auto is bf16 where the "
+        f"device computes it natively (default: {defaults['precision']})",
+    )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the networks with torch.compile (worth it on GPUs)",
     )
     parser.add_argument(
         "--mode",
@@ -143,8 +188,8 @@ def add_model_options(parser, *, epochs):
         "--jobs",
         type=int,
         default=None,
-        help="parallel jobs for feature extraction and preprocessing "
-        "(default: 1; -1 uses every core)",
+        help="parallel jobs for data generation, feature extraction and "
+        f"preprocessing; -1 uses every core (default: {defaults['jobs']})",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="print only the results, not the progress"

@@ -4,11 +4,19 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import clone
 
 from ..datasets import CLASSES
 from ..metrics import cross_validate_per_class
+from ._progress import EpochProgress
 
-__all__ = ["ModelResult", "class_order", "compare_models", "training_history"]
+__all__ = [
+    "ModelResult",
+    "class_order",
+    "compare_models",
+    "training_history",
+    "work_units",
+]
 
 
 def class_order(y, problem):
@@ -94,6 +102,7 @@ def compare_models(
     n_jobs=None,
     verbose=0,
     log=print,
+    progress=None,
 ):
     """Cross-validate each model on the same stratified folds.
 
@@ -118,17 +127,22 @@ def compare_models(
         Passed to ``cross_validate``.
     log : callable, default=print
         Where progress lines go.
+    progress : Progress, optional
+        Counts the work as it is done (see :func:`work_units`): networks
+        report every epoch, other models every cross-validation.
 
     Returns
     -------
     results : dict of {str: ModelResult}
     """
     results = {}
+    n_folds = cv if isinstance(cv, int) else cv.get_n_splits()
     for name, estimator in models.items():
-        log(
-            f"  {name}: {cv if isinstance(cv, int) else cv.get_n_splits()}-fold "
-            "cross-validation ..."
-        )
+        log(f"  {name}: {n_folds}-fold cross-validation ...")
+        counts_epochs = False
+        if progress is not None:
+            progress.describe(name)
+            estimator, counts_epochs = _reporting_epochs(estimator, progress)
         start = time.perf_counter()
         report = cross_validate_per_class(
             estimator,
@@ -147,5 +161,48 @@ def compare_models(
         # them keeps the results light enough to hold for many experiments.
         report.estimators = None
         results[name] = ModelResult(name, report, histories, seconds)
+        if progress is not None and not counts_epochs:
+            progress.advance(n_folds)
         log(f"  {name}: done in {seconds:.0f} s")
     return results
+
+
+def _network_of(estimator):
+    """The LipNet classifier at the end of ``estimator``, or None."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    return final if hasattr(final, "max_epochs") else None
+
+
+def work_units(models, n_folds):
+    """Progress units of cross-validating ``models``: epochs, or one per fold.
+
+    Parameters
+    ----------
+    models : dict of {str: estimator}
+    n_folds : int
+
+    Returns
+    -------
+    units : int
+    """
+    units = 0
+    for estimator in models.values():
+        network = _network_of(estimator)
+        units += n_folds * (network.max_epochs if network is not None else 1)
+    return units
+
+
+def _reporting_epochs(estimator, progress):
+    """A clone of ``estimator`` whose network counts its epochs in ``progress``.
+
+    Returns the clone and whether it has a network to count with; models
+    without one are returned unchanged.
+    """
+    if _network_of(estimator) is None:
+        return estimator, False
+    estimator = clone(estimator)
+    network = _network_of(estimator)
+    network.set_params(
+        callbacks=[*(network.callbacks or []), ("progress", EpochProgress(progress))]
+    )
+    return estimator, True

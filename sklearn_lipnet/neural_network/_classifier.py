@@ -23,10 +23,41 @@ from ._networks import ARCHITECTURES, MLPHead
 from ._routing import RoutedParamsMixin
 from ._skorch_net import LipNetNeuralNet
 
-__all__ = ["LipNetClassifier"]
+__all__ = ["LipNetClassifier", "resolve_device"]
 
 _OPTIMIZERS = {"adam": torch.optim.Adam, "sgd": torch.optim.SGD}
 _SEED_BOUND = np.iinfo(np.int32).max
+
+
+def resolve_device(device):
+    """The torch device ``device`` names, ``"auto"`` being CUDA if present.
+
+    Parameters
+    ----------
+    device : str or torch.device
+
+    Returns
+    -------
+    device : str
+
+    Raises
+    ------
+    ValueError
+        If CUDA is asked for but absent, or ``device`` is no torch device.
+    """
+    name = str(device)
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available "
+            "on this machine; use device='auto' or 'cpu'."
+        )
+    try:
+        torch.device(name)
+    except RuntimeError as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
+    return name
 
 
 @contextlib.contextmanager
@@ -281,21 +312,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     # -- fitting -----------------------------------------------------------
 
     def _resolve_device(self):
-        device = str(self.device)
-        if device == "auto":
-            return "cuda" if torch.cuda.is_available() else "cpu"
-        if device.startswith("cuda") and not torch.cuda.is_available():
-            raise ValueError(
-                f"device={self.device!r} was requested but CUDA is not available "
-                "on this machine; use device='auto' or 'cpu'."
-            )
-        try:
-            torch.device(device)
-        except RuntimeError as exc:
-            raise ValueError(
-                f"device={self.device!r} is not a torch device: {exc}"
-            ) from None
-        return device
+        return resolve_device(self.device)
 
     def _module_and_kwargs(self, layout, sample_shape, n_classes, routed):
         module_kwargs = {
