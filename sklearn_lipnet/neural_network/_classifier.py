@@ -340,6 +340,12 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         -------
         self : LipNetClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C during training, which stops the fit (skorch alone
+            would end training early and return a half-trained net).
         """
         routed = self._routed_params()
         augmentation = Augmentation.from_param(self.augment)
@@ -485,10 +491,24 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            If the network's outputs are not finite (weights that diverged
+            in training), rather than returning NaN probabilities.
         """
         X_tensor = self._network_input(X)
         with _cudnn_autotuning(str(self.net_.device)):
             proba = self.net_.predict_proba(X_tensor).astype(np.float64)
+        if not np.isfinite(proba).all():
+            # Overflowing activations: weights that diverged in training or
+            # were damaged. A probability of NaN is no prediction.
+            raise ValueError(
+                "The network's outputs are not finite (NaN or infinite) for "
+                f"{int((~np.isfinite(proba).all(axis=1)).sum())} of {len(proba)} "
+                "samples; its weights are not usable (diverged training?)."
+            )
         return proba / proba.sum(axis=1, keepdims=True)
 
     def _network_input(self, X):

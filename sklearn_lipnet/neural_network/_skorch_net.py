@@ -14,6 +14,10 @@ from skorch.utils import to_device, to_numpy
 from ._batching import EpochBatches, TensorDataset
 
 
+class _TrainingInterrupted(BaseException):
+    """Ctrl-C during training, carried past skorch's ``partial_fit``."""
+
+
 class LipNetNeuralNet(NeuralNetClassifier):
     """``NeuralNetClassifier`` training from device-resident tensors.
 
@@ -47,6 +51,21 @@ class LipNetNeuralNet(NeuralNetClassifier):
             ),
             ("print_log", PrintLog()),
         ]
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows KeyboardInterrupt and returns the
+        # half-trained net as if training had finished; an interrupt must stop
+        # the whole fit (and whatever called it) instead.
+        try:
+            return super().fit_loop(X, y, epochs=epochs, **fit_params)
+        except KeyboardInterrupt as interrupt:
+            raise _TrainingInterrupted from interrupt
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+        except _TrainingInterrupted:
+            raise KeyboardInterrupt from None
 
     def seed_generators(self, sampling_seed, augmentation_seed):
         """Create the generators of one fit (epoch indices, augmentation)."""
