@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils import atomic_file
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".mrc")
 _TIFF_SUFFIXES = (".tif", ".tiff")
 
@@ -207,7 +209,8 @@ def read_image(path):
 def write_image(path, image):
     """Write a 2-D array losslessly; bool arrays (masks) become 0/255 uint8.
 
-    PNG holds uint8 and uint16 images; TIFF any numeric dtype.
+    PNG holds uint8 and uint16 images; TIFF any numeric dtype. The file is
+    written whole or not at all (see :func:`~sklearn_lipnet.utils.atomic_file`).
 
     Parameters
     ----------
@@ -220,21 +223,23 @@ def write_image(path, image):
     if image.dtype == bool:
         image = image.astype(np.uint8) * 255
     suffix = Path(path).suffix.lower()
-    if suffix in _TIFF_SUFFIXES:
-        import tifffile
-
-        tifffile.imwrite(path, image)
-    elif suffix == ".png":
-        if image.dtype not in (np.uint8, np.uint16):
-            raise ValueError(
-                f"{path}: PNG stores 8- or 16-bit unsigned images, got dtype "
-                f"{image.dtype}; write TIFF instead."
-            )
-        from PIL import Image
-
-        Image.fromarray(image).save(path)
-    else:
+    if suffix not in (*_TIFF_SUFFIXES, ".png"):
         raise ValueError(f"{path}: can only write .png or .tif/.tiff images.")
+    if suffix == ".png" and image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(
+            f"{path}: PNG stores 8- or 16-bit unsigned images, got dtype "
+            f"{image.dtype}; write TIFF instead."
+        )
+    # Whole or not at all: an interrupted write leaves an earlier file as it was.
+    with atomic_file(path) as handle:
+        if suffix == ".png":
+            from PIL import Image
+
+            Image.fromarray(image).save(handle, format="PNG")
+        else:
+            import tifffile
+
+            tifffile.imwrite(handle, image)
 
 
 class ImageReader:

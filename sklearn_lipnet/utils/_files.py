@@ -108,8 +108,9 @@ def atomic_file(path, mode="wb", **open_kwargs):
     descriptor, temporary = tempfile.mkstemp(
         dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
     )
+    os.close(descriptor)  # reopened by name: writers such as tifffile read it
     try:
-        with open(descriptor, mode, **open_kwargs) as handle:
+        with open(temporary, mode, **open_kwargs) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())

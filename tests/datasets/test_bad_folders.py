@@ -181,3 +181,40 @@ def test_ragged_pixel_lists_name_their_record(tmp_path):
     (tmp_path / "index.json").write_text(json.dumps(records))
     with pytest.raises(ValueError, match=r"record 0 \(id 'p1'\): the image cell"):
         load_particles(tmp_path / "index.json")
+
+
+# -- writing: whole files or none -------------------------------------------
+
+
+def test_an_interrupted_save_leaves_the_previous_index_and_images(
+    tmp_path, monkeypatch
+):
+    import pandas as pd
+
+    from sklearn_lipnet.datasets import save_particles
+
+    table = pd.DataFrame({"id": ["p1", "p2"], "image": [gray(), gray(value=60)]})
+    save_particles(table, ["a", "b"], tmp_path)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+
+    def half_written(self, handle, **kwargs):
+        handle.write("id,ima")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_written)
+    changed = table.assign(image=[gray(value=30), gray(value=40)])
+    with pytest.raises(KeyboardInterrupt):
+        save_particles(changed, ["a", "b"], tmp_path, overwrite=True)
+    assert (tmp_path / "index.csv").read_bytes() == before[tmp_path / "index.csv"]
+    monkeypatch.undo()
+
+    def broken_png(self, handle, **kwargs):
+        handle.write(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Image.Image, "save", broken_png)
+    before = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    with pytest.raises(OSError, match="No space left"):
+        save_particles(changed, ["a", "b"], tmp_path, overwrite=True)
+    after = {p: p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()}
+    assert after == before  # no half file, no temporary file left behind
