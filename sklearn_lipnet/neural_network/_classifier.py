@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
+from ..utils import check_labels
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
 from ._image_tensor import as_image_tensor, input_layout_of
@@ -349,6 +350,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """
         routed = self._routed_params()
         augmentation = Augmentation.from_param(self.augment)
+        check_labels(y)
         X, y = validate_data(
             self,
             X,

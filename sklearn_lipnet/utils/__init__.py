@@ -4,12 +4,13 @@ files written whole or not at all."""
 from ._environment import machine_info
 from ._files import atomic_file, replacing_folder
 from ._table import as_particle_table, describe_rows, is_missing, row_label
-from ._validation import check_image, check_mask
+from ._validation import check_image, check_labels, check_mask
 
 __all__ = [
     "as_particle_table",
     "atomic_file",
     "check_image",
+    "check_labels",
     "check_mask",
     "describe_rows",
     "is_missing",
