@@ -68,7 +68,10 @@ def add_parser(commands):
         help="stratified folds, at least 2 (default: %(default)s)",
     )
     parser.add_argument(
-        "--out", default="lipnet-report", help="report folder (default: %(default)s)"
+        "--out",
+        default="lipnet-report",
+        help="report folder, replaced as a whole when the run is complete "
+        "(default: %(default)s)",
     )
     add_model_options(parser, epochs=12)
     parser.set_defaults(func=run)
@@ -117,11 +120,21 @@ def _settings(args, problems):
 
 def run(args):
     """Run the benchmark the parsed ``args`` describe; return the exit status."""
-    from ..experiments import class_order, compare_models, format_results, write_report
+    from ..experiments import (
+        check_report_folder,
+        class_order,
+        compare_models,
+        format_results,
+        write_report,
+    )
     from ..utils import machine_info
 
     if args.folds < 2:
         raise CommandError("--folds must be at least 2")
+    # The report replaces --out as a whole at the end: refuse a folder of
+    # other files now, not after the run. Ctrl-C before the end leaves an
+    # earlier report as it was.
+    check_report_folder(args.out)
     start = time.perf_counter()
     log = logger(args)
     datasets = _datasets(args, log)

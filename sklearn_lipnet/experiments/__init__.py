@@ -7,12 +7,13 @@ PNG plots, CSV and JSON) next to the thesis's published confusion matrices
 """
 
 from ._compare import ModelResult, class_order, compare_models, training_history
-from ._report import format_results, write_report
+from ._report import check_report_folder, format_results, write_report
 from ._thesis_results import TABLE_NUMBERS, thesis_confusion
 
 __all__ = [
     "TABLE_NUMBERS",
     "ModelResult",
+    "check_report_folder",
     "class_order",
     "compare_models",
     "format_results",
