@@ -524,9 +524,19 @@ _SCHEMAS = {}
 
 
 def schema_of(name):
-    """The schema of the registry class ``name``."""
+    """The schema of the registry class ``name``.
+
+    Every class of the registry needs one: a class added to the registry
+    without a schema cannot be saved (saving loads the file back) until
+    its schema says what its state may hold.
+    """
     if not _SCHEMAS:
         _SCHEMAS.update(_schemas())
+    if name not in _SCHEMAS:
+        raise ValueError(
+            f"{name} is in the registry but has no schema of its saved state; "
+            "add one to sklearn_lipnet/persistence/_schema.py."
+        )
     return _SCHEMAS[name]
 
 

@@ -305,3 +305,11 @@ def test_a_model_that_would_not_load_is_not_saved(particles, svm_file, tmp_path)
     with pytest.raises(ValueError, match="cannot be saved.*n_histogram_bins"):
         save_model(model.fit(table, y), path)
     assert path.read_bytes() == before
+
+
+def test_every_registry_class_has_a_schema():
+    from sklearn_lipnet.persistence._registry import _classes
+    from sklearn_lipnet.persistence._schema import schema_of
+
+    for name in _classes():
+        schema_of(name)
