@@ -19,6 +19,15 @@ _NAMED_FILES = 10
 class SkippedParticlesWarning(UserWarning):
     """Particles left out by ``on_error="skip"``.
 
+    Parameters
+    ----------
+    message : str
+        The warning's text, naming the first few problems.
+    skipped : list of str
+        Why each particle was left out, naming its file.
+    total : int
+        How many particles there were.
+
     Attributes
     ----------
     skipped : list of str

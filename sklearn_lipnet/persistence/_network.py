@@ -194,6 +194,10 @@ def _history(rows, where):
 
 
 def _read_weights(data, where):
+    # torch.save's zip format, as save_model writes it; PyTorch's legacy
+    # format sizes its storages by numbers in the file, so it is refused.
+    if not data.startswith(b"PK\x03\x04"):
+        fail(where, "is not a PyTorch weights archive.")
     try:
         with warnings.catch_warnings():  # torch's remarks on odd pickles
             warnings.simplefilter("ignore")
