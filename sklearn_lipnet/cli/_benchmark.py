@@ -93,7 +93,10 @@ def add_parser(commands):
         help="stratified folds, at least 2 (default: %(default)s)",
     )
     parser.add_argument(
-        "--out", default="lipnet-report", help="report folder (default: %(default)s)"
+        "--out",
+        default="lipnet-report",
+        help="report folder, replaced as a whole when the run is complete "
+        "(default: %(default)s)",
     )
     add_model_options(
         parser,
@@ -172,6 +175,7 @@ def run(args):
     from ..experiments import (
         BENCHMARK_PRESETS,
         Progress,
+        check_report_folder,
         class_order,
         compare_models,
         format_results,
@@ -182,6 +186,10 @@ def run(args):
 
     if args.folds < 2:
         raise CommandError("--folds must be at least 2")
+    # The report replaces --out as a whole at the end: refuse a folder of
+    # other files now, not after the run. Ctrl-C before the end leaves an
+    # earlier report as it was.
+    check_report_folder(args.out)
     preset = BENCHMARK_PRESETS[args.preset]
     if args.thesis_weights is False:
         args.thesis_weights = preset.thesis_weights

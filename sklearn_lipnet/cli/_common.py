@@ -1,16 +1,24 @@
 """What the ``lipnet`` subcommands share: errors, options, data and models."""
 
 import argparse
+import contextlib
+import os
+import sys
+import warnings
+from pathlib import Path
 
 __all__ = [
     "CommandError",
     "add_model_options",
     "build_model",
+    "check_class_sizes",
+    "check_output_file",
     "display_name",
     "load_labelled",
     "logger",
     "model_names",
     "positive_int",
+    "printed_warnings",
     "resolve_model_options",
     "value_counts",
 ]
@@ -78,6 +86,69 @@ def resolve_model_options(args, preset):
     args.compile = True if args.compile else resolve_compile(preset.compile, device)
     args.predict_batch_size = preset.predict_batch_size
     return args
+
+
+def check_output_file(path, option="--out"):
+    """Refuse, before any work, an output file that cannot be written.
+
+    Returns ``path`` as a ``Path``; raises :class:`CommandError` when its
+    folder is missing or not writable, or ``path`` is a folder.
+    """
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise CommandError(f"{option} {path} is a folder; give a file name.")
+    if not folder.is_dir():
+        raise CommandError(f"{option} {path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{option} {path}: the folder {folder} is not writable.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CommandError(f"{option} {path} exists and is not writable.")
+    return path
+
+
+def check_class_sizes(y, minimum, reason):
+    """Refuse classes with fewer than ``minimum`` particles, saying ``reason``."""
+    labels, counts = value_counts(y)
+    short = [
+        f"'{label}' ({count})"
+        for label, count in zip(labels, counts)
+        if count < minimum
+    ]
+    if short:
+        raise CommandError(
+            f"{reason} needs at least {minimum} particles of every class; class "
+            f"{', '.join(short)} has fewer. Add particles or leave the class out."
+        )
+
+
+@contextlib.contextmanager
+def printed_warnings():
+    """Print the warnings of the block as ``lipnet: warning:`` lines.
+
+    Skipped files are listed in full (not only the first ten that the
+    warning of ``load_particles`` names).
+    """
+    from ..datasets import SkippedParticlesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                if isinstance(warning.message, SkippedParticlesWarning):
+                    skipped = warning.message.skipped
+                    print(
+                        f"lipnet: warning: skipped {len(skipped)} of "
+                        f"{warning.message.total} particles:",
+                        file=sys.stderr,
+                    )
+                    for problem in skipped:
+                        print(f"  {problem}", file=sys.stderr)
+                else:
+                    first = str(warning.message).strip().splitlines() or [""]
+                    print(f"lipnet: warning: {first[0]}", file=sys.stderr)
 
 
 def load_labelled(path):

@@ -3,6 +3,8 @@
 from ._common import (
     add_model_options,
     build_model,
+    check_class_sizes,
+    check_output_file,
     display_name,
     load_labelled,
     logger,
@@ -81,11 +83,23 @@ def run(args):
     from ..persistence import save_model
 
     resolve_model_options(args, train_preset())
+    # Before hours of training, not after.
+    out = check_output_file(args.out)
     table, y = load_labelled(args.data)
+    if args.model == "svm":
+        # The probabilities come from a 5-fold calibration (Platt scaling):
+        # a class of one particle is missing from one of its training folds.
+        check_class_sizes(
+            y,
+            2,
+            "--model svm (its probabilities are calibrated by 5-fold cross-validation)",
+        )
     log = logger(args)
     log(f"Training {display_name(args.model)} on {len(y)} particles from {args.data}")
     args.probability = True
     model = build_model(args.model, args, verbose=int(not args.quiet)).fit(table, y)
-    save_model(model, args.out)
-    print(f"Model written to {args.out}")
+    # Ctrl-C during fit ends the command before this line: an existing model
+    # file is replaced only by a finished model, and only as a whole.
+    save_model(model, out)
+    print(f"Model written to {out}")
     return 0

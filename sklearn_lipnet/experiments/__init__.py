@@ -22,7 +22,7 @@ from ._presets import (
     scaled_learning_rate,
 )
 from ._progress import EpochProgress, Progress
-from ._report import format_results, write_report
+from ._report import check_report_folder, format_results, write_report
 from ._thesis_results import TABLE_NUMBERS, thesis_confusion
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "EpochProgress",
     "ModelResult",
     "Progress",
+    "check_report_folder",
     "class_order",
     "compare_models",
     "format_results",

@@ -10,7 +10,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from ..segmentation import particle_masks
-from ..utils import as_particle_table, describe_rows, row_label
+from ..utils import as_particle_table, check_labels, describe_rows, row_label
 from ._description import (
     FEATURE_NAMES,
     NANOMETRE_FEATURES,
@@ -156,8 +156,9 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         X : pandas.DataFrame or sequence of 2-D arrays
             Particle table with an ``image`` column (and optionally
             ``mask`` and ``pixel_size_nm``), or images.
-        y : None
-            Ignored; present for pipeline compatibility.
+        y : array-like of shape (n_samples,) or None
+            Labels: not used, but checked for missing values (None, NaN)
+            and mixed types, which would fail later steps of a pipeline.
 
         Returns
         -------
@@ -165,6 +166,10 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         table = as_particle_table(X)
+        if y is not None:
+            # The first step of a pipeline: say what is wrong with the labels
+            # before the features of every particle are computed.
+            check_labels(y)
         has_pixel_size = "pixel_size_nm" in table.columns
         spec = self._resolve_spec(has_pixel_size)
         self.features_ = spec.features

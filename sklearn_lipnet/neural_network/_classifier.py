@@ -15,6 +15,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
+from ..utils import check_labels
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
 from ._execution import PRECISIONS, Execution
@@ -48,15 +49,18 @@ def resolve_device(device):
     name = str(device)
     if name == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
+    try:
+        resolved = torch.device(name)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
+    if resolved.type == "cuda" and (
+        not torch.cuda.is_available()
+        or (resolved.index or 0) >= torch.cuda.device_count()
+    ):
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available "
             "on this machine; use device='auto' or 'cpu'."
         )
-    try:
-        torch.device(name)
-    except RuntimeError as exc:
-        raise ValueError(f"device={device!r} is not a torch device: {exc}") from None
     return name
 
 
@@ -382,9 +386,16 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         -------
         self : LipNetClassifier
             The fitted classifier.
+
+        Raises
+        ------
+        KeyboardInterrupt
+            On Ctrl-C during training, which stops the fit (skorch alone
+            would end training early and return a half-trained net).
         """
         routed = self._routed_params()
         augmentation = Augmentation.from_param(self.augment)
+        check_labels(y)
         X, y = validate_data(
             self,
             X,
@@ -542,10 +553,24 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Rows sum to one; columns follow ``classes_``.
+
+        Raises
+        ------
+        ValueError
+            If the network's outputs are not finite (weights that diverged
+            in training), rather than returning NaN probabilities.
         """
         X_tensor = self._network_input(X)
         with _cudnn_autotuning(str(self.net_.device)):
             proba = self.net_.predict_proba(X_tensor).astype(np.float64)
+        if not np.isfinite(proba).all():
+            # Overflowing activations: weights that diverged in training or
+            # were damaged. A probability of NaN is no prediction.
+            raise ValueError(
+                "The network's outputs are not finite (NaN or infinite) for "
+                f"{int((~np.isfinite(proba).all(axis=1)).sum())} of {len(proba)} "
+                "samples; its weights are not usable (diverged training?)."
+            )
         return proba / proba.sum(axis=1, keepdims=True)
 
     def _network_input(self, X):

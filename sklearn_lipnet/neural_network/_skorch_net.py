@@ -6,6 +6,10 @@ into batches that are rebalanced and augmented as whole batches (see
 :mod:`~sklearn_lipnet.neural_network._batching`).
 """
 
+import contextlib
+import signal
+import threading
+
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
@@ -13,6 +17,41 @@ from skorch.utils import TeeGenerator, to_device, to_numpy, to_tensor
 
 from ._batching import EpochBatches, TensorDataset
 from ._execution import Execution
+
+
+class _TrainingInterrupted(BaseException):
+    """Ctrl-C during training, carried past skorch's ``partial_fit``."""
+
+
+@contextlib.contextmanager
+def _ctrl_c_watch():
+    """Record whether a KeyboardInterrupt of the block comes from Ctrl-C.
+
+    skorch callbacks end training by raising KeyboardInterrupt
+    (``EarlyStopping`` does), so the exception alone does not tell a stop
+    from an interrupt. The SIGINT handler is wrapped to note each signal and
+    then do what it did. Where it cannot be wrapped (outside the main
+    thread, a signal that is ignored), nothing is noted.
+    """
+    received = []
+    previous = (
+        signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread()
+        else None
+    )
+    if not callable(previous):
+        yield received
+        return
+
+    def noting(signum, frame):
+        received.append(signum)
+        return previous(signum, frame)
+
+    signal.signal(signal.SIGINT, noting)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class LipNetNeuralNet(NeuralNetClassifier):
@@ -101,6 +140,25 @@ class LipNetNeuralNet(NeuralNetClassifier):
             ),
             ("print_log", PrintLog()),
         ]
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows KeyboardInterrupt: right for a
+        # callback ending training early, wrong for Ctrl-C, which returned the
+        # half-trained net as if training had finished. Ctrl-C must stop the
+        # whole fit (and whatever called it) instead.
+        with _ctrl_c_watch() as received:
+            try:
+                return super().fit_loop(X, y, epochs=epochs, **fit_params)
+            except KeyboardInterrupt as interrupt:
+                if received:
+                    raise _TrainingInterrupted from interrupt
+                raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+        except _TrainingInterrupted:
+            raise KeyboardInterrupt from None
 
     def seed_generators(self, sampling_seed, augmentation_seed):
         """Create the generators of one fit (epoch indices, augmentation)."""

@@ -5,7 +5,7 @@ import warnings
 from joblib import Parallel, delayed
 
 from ..utils import as_particle_table, describe_rows
-from ._particle import _segment
+from ._particle import MIN_SIDE, _segment
 
 __all__ = ["particle_masks"]
 
@@ -55,6 +55,16 @@ def particle_masks(table, n_jobs=None):
     images = table["image"].tolist()
     masks = table["mask"].tolist() if "mask" in table.columns else [None] * len(images)
     missing = [position for position, mask in enumerate(masks) if mask is None]
+    too_small = [
+        position for position in missing if min(images[position].shape) < MIN_SIDE
+    ]
+    if too_small:
+        raise ValueError(
+            f"Automatic segmentation needs images of at least {MIN_SIDE} x "
+            f"{MIN_SIDE} pixels; {len(too_small)} particle(s) without a mask are "
+            f"smaller: {describe_rows(table, too_small)}. Give them masks or leave "
+            "them out."
+        )
     segmented = Parallel(n_jobs=n_jobs)(
         delayed(_segment)(images[position]) for position in missing
     )

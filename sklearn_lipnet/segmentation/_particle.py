@@ -7,6 +7,8 @@ from scipy.sparse.csgraph import connected_components
 from skimage.draw import polygon_perimeter
 from skimage.filters import apply_hysteresis_threshold
 
+#: Smallest side of an image the automatic segmentation works on, in pixels.
+MIN_SIDE = 8
 # Darkness, in noise standard deviations, that marks a membrane; the search
 # retries once with a lower value for faint particles.
 _THRESHOLDS = (2.5, 1.75)
@@ -150,10 +152,10 @@ def segment_particle(image, *, sigma=None, n_angles=180):
 def _segment(image, *, sigma=None, n_angles=180):
     """:func:`segment_particle`, also telling whether a closed ring was found."""
     image = np.asarray(image, dtype=np.float32)
-    if image.ndim != 2 or min(image.shape) < 8:
+    if image.ndim != 2 or min(image.shape) < MIN_SIDE:
         raise ValueError(
-            f"segment_particle needs a 2-D image of at least 8 x 8 pixels, got "
-            f"shape {image.shape}."
+            f"segment_particle needs a 2-D image of at least {MIN_SIDE} x "
+            f"{MIN_SIDE} pixels, got shape {image.shape}."
         )
     height, width = image.shape
     if sigma is None:

@@ -93,3 +93,15 @@ def test_labels_touching_across_the_seam_are_merged():
     merged = _wrap_labels(labels)
     assert merged[0, 5] == merged[-1, 6] != merged[-1, 9]
     assert (merged == 0).sum() == (labels == 0).sum()
+
+
+def test_images_too_small_to_segment_are_named():
+    import pandas as pd
+
+    from sklearn_lipnet.segmentation import particle_masks
+
+    table = pd.DataFrame(
+        {"id": ["big", "tiny"], "image": [np.ones((20, 20)), np.ones((5, 30))]}
+    )
+    with pytest.raises(ValueError, match=r"8 x 8 pixels.*particle 'tiny'"):
+        particle_masks(table)
