@@ -482,6 +482,8 @@ def _lipnet():
         },
         optional={"feature_names_in_": FeatureNames()},
         params={"batch_size": Int(1, 2**20), "augment": _augment},
+        # Whether (and how hard) to run the compiler is the caller's choice.
+        resets={"compile": False},
         consistent=lipnet_consistent,
         dynamic=lipnet_routed,
     )

@@ -188,10 +188,12 @@ def test_resource_settings_are_the_callers(svm_file, lipnet_file, tmp_path):
         state = document["model"]["state"]
         state["device"] = "cuda:7"
         state["batch_size"] = 2**20
+        state["compile"] = {"__dict__": {"mode": "max-autotune"}}
 
     _rewrite_json(path, greedy_network)
     clf = load_model(path, device="cpu")
     assert clf.device == "cpu" and str(clf.net_.device) == "cpu"
+    assert clf.compile is False and not clf.net_.execution.compile
     # The prediction batch is cut down to the memory budget.
     assert 32 <= clf.net_.get_params_for("iterator_valid")["batch_size"] < 2**20
     assert load_model(lipnet_file).device == "auto"
