@@ -100,13 +100,21 @@ def radial_density_profile(image, mask, n_bins=16):
 
 def _radial_profile_of(values, geometry, n_bins):
     rows, cols = geometry.rows, geometry.cols
-    dy = rows - rows.mean()
-    dx = cols - cols.mean()
-    # The rings are those of np.hypot distances, which is ten times slower
-    # than sqrt(dx**2 + dy**2); the two differ by a few units in the last
-    # place, which matters only where a distance falls (nearly) on a ring's
-    # edge. So the fast distances place the pixels, and np.hypot settles the
-    # largest distance and the pixels near an edge.
+    positions = _ring_positions(cols - cols.mean(), rows - rows.mean(), n_bins)
+    # The farthest pixel would open bin n_bins; it belongs to the last ring.
+    return _binned_means(values, positions, n_bins)
+
+
+def _ring_positions(dx, dy, n_bins):
+    """``d * (n_bins / d.max())`` for the distances ``d = np.hypot(dx, dy)``.
+
+    np.hypot is ten times slower than ``sqrt(dx**2 + dy**2)``; the two
+    differ by a few units in the last place, which matters only for the
+    largest distance and where a position falls (nearly) on a ring's edge.
+    So the fast distances place the pixels, and np.hypot settles the largest
+    distance and the pixels near an edge: the rings are exactly np.hypot's.
+    A single pixel (all distances 0) gives position 0.
+    """
     distance = np.multiply(dx, dx)
     distance += dy * dy
     np.sqrt(distance, out=distance)
@@ -121,8 +129,7 @@ def _radial_profile_of(values, geometry, n_bins):
     tolerance = 1e-12 * max(n_bins, 1)
     on_edge = np.flatnonzero((offset < tolerance) | (offset > 1 - tolerance))
     positions[on_edge] = np.hypot(dx[on_edge], dy[on_edge]) * scale
-    # The farthest pixel would open bin n_bins; it belongs to the last ring.
-    return _binned_means(values, positions, n_bins)
+    return positions
 
 
 def _check_depth(depth, name):
