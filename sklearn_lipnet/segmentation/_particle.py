@@ -275,9 +275,14 @@ def _polygon_outline(rows, cols):
     """Pixels of the closed polygon through the vertices, as line segments.
 
     The segments of ``skimage.draw.line`` (Bresenham) from each vertex to
-    the next and from the last back to the first, all at once: the same
-    pixels as ``skimage.draw.polygon_perimeter`` without its Python loop
-    over segments. Pixels may repeat.
+    the next and from the last back to the first, all at once: the pixels
+    of ``skimage.draw.polygon_perimeter`` without its Python loop over
+    segments. Pixels may repeat. (``polygon_perimeter`` passes the vertices
+    through matplotlib, which, with its default ``path.simplify``, drops
+    vertices of outlines of 128 or more that lie within 1/9 pixel of the
+    line through their neighbours, and then draws the longer segment. Every
+    segment is drawn here, so in rare outlines a pixel or two differ, and
+    the result does not depend on matplotlib's settings.)
     """
     r0, c0 = rows, cols
     r1, c1 = np.roll(rows, -1), np.roll(cols, -1)
