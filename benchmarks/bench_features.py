@@ -246,8 +246,10 @@ def _markdown(result, args):
         "the phases. Load average (1, 5, 15 min) before: "
         f"{_loads(load['load_average_before'])}, after: "
         f"{_loads(load['load_average_after'])} on "
-        f"{load.get('cpu_count')} cores; CPU times grow somewhat with other load "
-        "too (shared caches), wall-clock times a lot.",
+        f"{load.get('cpu_count')} cores. CPU times grow with other load too "
+        "(shared cores and caches; up to twofold between runs on the busy "
+        "project machine), wall-clock times much more: compare versions in "
+        "one session, interleaved, or on a quiet machine.",
         "",
         "## Machine",
         "",
