@@ -81,6 +81,14 @@ def _numbered(prefix, n):
     return [f"{prefix}_{i:0{width}d}" for i in range(n)]
 
 
+def _normalized(values, low, high):
+    """``np.clip((values - low) / (high - low), 0, 1)``, in place in ``values``."""
+    np.subtract(values, low, out=values)
+    np.divide(values, high - low, out=values)
+    np.maximum(values, 0.0, out=values)
+    return np.minimum(values, 1.0, out=values)
+
+
 class _Particle:
     """One validated particle: geometry and normalised intensities.
 
@@ -105,12 +113,15 @@ class _Particle:
         # Only the particle's pixels are normalised; the range comes from the
         # whole cut-out.
         low, high = _intensity_range_of(image, spec.intensity_range)
-        values = image[self.geometry.image_rows, self.geometry.image_cols]
-        values = values.astype(np.float64)
+        values = self.geometry.pixels_of(image).astype(np.float64, copy=False)
         if high > low:
-            self.values = np.clip((values - low) / (high - low), 0.0, 1.0)
+            self.values = _normalized(values, low, high)
         else:
             self.values = np.full(values.shape, 0.5)
+
+    @cached_property
+    def perimeter(self):
+        return _perimeter_of(self.geometry)
 
     @cached_property
     def diameter(self):
@@ -131,8 +142,8 @@ class _Particle:
 #: order of ``features="all"``.
 _COMPUTE = {
     "area": lambda p: p.geometry.area,
-    "perimeter": lambda p: _perimeter_of(p.geometry),
-    "circularity": lambda p: _circularity_of(p.geometry),
+    "perimeter": lambda p: p.perimeter,
+    "circularity": lambda p: _circularity_of(p.geometry, p.perimeter),
     "moments": lambda p: _moments_of(p.density, p.geometry),
     "maximum_width": lambda p: p.maximum_width,
     "diameter": lambda p: p.diameter,

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_lipnet.datasets import make_liposomes
@@ -105,3 +106,13 @@ def test_images_too_small_to_segment_are_named():
     )
     with pytest.raises(ValueError, match=r"8 x 8 pixels.*particle 'tiny'"):
         particle_masks(table)
+
+
+def test_particle_features_name_the_images_too_small_to_segment():
+    from sklearn_lipnet import ParticleFeatures
+
+    table = pd.DataFrame(
+        {"image": [np.zeros((40, 40)), np.zeros((5, 40))], "id": ["ok", "tiny"]}
+    )
+    with pytest.raises(ValueError, match="8 x 8 pixels.*particle 'tiny'"):
+        ParticleFeatures("thesis").fit(table).transform(table)
