@@ -6,7 +6,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["MIN_IMAGE_SIDE", "input_layout_of", "as_image_tensor"]
+__all__ = ["MIN_IMAGE_SIDE", "input_layout_of", "as_image_tensor", "resize_images"]
 
 #: A 2-D ``X`` is read as flattened square images only from this side on:
 #: nobody's particle cut-outs are 7 x 7 pixels, and narrower feature matrices
@@ -86,6 +86,34 @@ def _fit_scaling(X, layout):
     return mean, scale
 
 
+def resize_images(tensor, input_size):
+    """Resize ``(n, C, H, W)`` images to the network's square input side.
+
+    Bilinear, antialiased when shrinking; differentiable, so gradients with
+    respect to the images before resizing go through it.
+
+    Parameters
+    ----------
+    tensor : torch.Tensor of shape (n, C, H, W)
+    input_size : int
+
+    Returns
+    -------
+    resized : torch.Tensor of shape (n, C, input_size, input_size)
+        ``tensor`` itself when it has that size already.
+    """
+    if tuple(tensor.shape[2:]) == (input_size, input_size):
+        return tensor
+    shrinking = min(tensor.shape[2:]) > input_size
+    return F.interpolate(
+        tensor,
+        size=(input_size, input_size),
+        mode="bilinear",
+        align_corners=False,
+        antialias=shrinking,
+    )
+
+
 def as_image_tensor(X, layout, input_size, device, scaling=None):
     """Standardise ``X``, shape it for the network and move it to ``device``.
 
@@ -94,9 +122,9 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
     X : ndarray
         Validated, finite data (2-D, 3-D or 4-D).
     layout : {"image", "features"}
-    input_size : int
+    input_size : int or None
         Side of the network's square input; images of another size are
-        resized (bilinear, antialiased when shrinking).
+        resized (see :func:`resize_images`). ``None`` keeps their size.
     device : str or torch.device
     scaling : tuple of (mean, scale) or None
         The training data's scaling; ``None`` computes it from ``X``.
@@ -127,15 +155,8 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
         chunk = np.asarray(X[start : start + _CHUNK], dtype=work_dtype)
         chunk = ((chunk - mean) * inv_scale).astype(np.float32)
         tensor = torch.from_numpy(np.ascontiguousarray(chunk)).to(device)
-        if layout == "image" and tuple(tensor.shape[2:]) != (input_size, input_size):
-            shrinking = min(tensor.shape[2:]) > input_size
-            tensor = F.interpolate(
-                tensor,
-                size=(input_size, input_size),
-                mode="bilinear",
-                align_corners=False,
-                antialias=shrinking,
-            )
+        if layout == "image" and input_size is not None:
+            tensor = resize_images(tensor, input_size)
         chunks.append(tensor)
     tensor = torch.cat(chunks) if len(chunks) > 1 else chunks[0]
     if not torch.isfinite(tensor).all():
