@@ -45,6 +45,7 @@ def embed(model, X):
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import embed
     >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
     >>> embed(clf, X[:5]).shape
     (5, 128)
@@ -112,6 +113,7 @@ def plot_embedding(model, X, y, *, method="pca", perplexity=30.0, random_state=N
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import plot_embedding
     >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
     >>> figure = plot_embedding(clf, X[:100], y[:100], random_state=0)
     >>> figure.axes[0].get_xlabel()

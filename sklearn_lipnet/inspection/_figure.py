@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["display_range", "hide_axes", "new_figure", "save_figure"]
+__all__ = ["display_range", "hide_axes", "new_figure", "save_figure", "tile"]
 
 
 def new_figure(width, height):
@@ -60,3 +60,33 @@ def display_range(image):
 def hide_axes(ax):
     ax.set_xticks([])
     ax.set_yticks([])
+
+
+def tile(images, ncols, gap=1):
+    """Images of one size laid out in a grid, NaN (blank) between them.
+
+    One image artist instead of one axes per panel: a figure of a layer's
+    32 feature maps draws in a fraction of the time.
+
+    Parameters
+    ----------
+    images : ndarray of shape (n, h, w)
+    ncols : int
+        Images per row.
+    gap : int, default=1
+        Blank pixels between neighbours.
+
+    Returns
+    -------
+    mosaic : ndarray of shape (nrows * (h + gap) - gap, ncols * (w + gap) - gap)
+        Image ``k`` at row ``k // ncols``, column ``k % ncols``.
+    """
+    n, h, w = images.shape
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    mosaic = np.full((nrows * (h + gap) - gap, ncols * (w + gap) - gap), np.nan)
+    for k in range(n):
+        row, col = divmod(k, ncols)
+        top, left = row * (h + gap), col * (w + gap)
+        mosaic[top : top + h, left : left + w] = images[k]
+    return mosaic

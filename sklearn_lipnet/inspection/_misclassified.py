@@ -96,8 +96,9 @@ def plot_misclassified(model, X, y, n=12, *, ncols=6):
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import plot_misclassified
     >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
-    >>> figure = plot_misclassified(clf, X[:200], y[:200], n=6)
+    >>> figure = plot_misclassified(clf, X, y, n=6)
     >>> figure.axes[0].get_title().startswith("true ")
     True
     """

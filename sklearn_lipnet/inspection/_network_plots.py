@@ -6,28 +6,15 @@ from numbers import Integral
 import numpy as np
 import torch
 
-from ._figure import display_range, hide_axes, new_figure
+from ._figure import display_range, hide_axes, new_figure, tile
 from ._model import InspectedLipNet, check_layer_index, conv_layers, network_copy
 
 __all__ = ["plot_activations", "plot_filters"]
 
 
-def _mosaic(kernels):
-    """``(n, kh, kw)`` kernels tiled, twice as wide as high, NaN between them."""
-    n, kh, kw = kernels.shape
-    ncols = min(n, math.ceil(math.sqrt(2 * n)))
-    nrows = math.ceil(n / ncols)
-    mosaic = np.full((nrows * (kh + 1) - 1, ncols * (kw + 1) - 1), np.nan)
-    for k in range(n):
-        row, col = divmod(k, ncols)
-        top, left = row * (kh + 1), col * (kw + 1)
-        mosaic[top : top + kh, left : left + kw] = kernels[k]
-    return mosaic
-
-
-def _grid(n_panels, max_columns=8):
-    ncols = min(max_columns, n_panels)
-    return math.ceil(n_panels / ncols), ncols
+def _kernel_columns(n_kernels):
+    """Columns of a filter's kernel mosaic: about twice as wide as high."""
+    return min(n_kernels, math.ceil(math.sqrt(2 * n_kernels)))
 
 
 def _check_count(name, value):
@@ -41,8 +28,9 @@ def _check_count(name, value):
 def plot_filters(model, layer=0, *, max_filters=None):
     """The kernels of one convolutional layer, as the thesis's figure 14.
 
-    Each panel is one filter of the layer; a filter of a layer with several
-    input channels shows one 3 x 3 kernel per input channel, tiled. A
+    The filters of the layer tiled eight to a row and numbered; a filter of
+    a layer with several input channels shows one 3 x 3 kernel per input
+    channel, tiled in turn (eight to a row for 32 channels). A
     diverging colour map centred on zero, as in the thesis: blue negative,
     white zero, red positive weights, one scale for the whole layer.
 
@@ -73,39 +61,52 @@ def plot_filters(model, layer=0, *, max_filters=None):
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import plot_filters
     >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
     >>> figure = plot_filters(clf)
-    >>> len(figure.axes)  # 32 filters and the colour bar
-    33
+    >>> len(figure.axes)  # the 32 filters tiled, and the colour bar
+    2
     """
     max_filters = _check_count("max_filters", max_filters)
     inspected = InspectedLipNet(model, "plot_filters")
     layers = conv_layers(inspected.classifier.module_)
     index = check_layer_index(layer, len(layers))
-    conv = layers[index].conv
-    weights = conv.weight.detach().cpu().numpy().astype(np.float64)
+    weights = layers[index].conv.weight.detach().cpu().numpy().astype(np.float64)
     n_out, n_in, kh, kw = weights.shape
     shown = weights[:max_filters] if max_filters else weights
     limit = float(np.abs(weights).max()) or 1.0
 
-    nrows, ncols = _grid(len(shown))
-    panel = 0.55 if n_in == 1 else 1.1
-    figure = new_figure(panel * ncols + 1.0, panel * nrows + 0.6)
-    axes = figure.subplots(nrows, ncols, squeeze=False)
-    image = None
-    for k, ax in enumerate(axes.flat):
-        hide_axes(ax)
-        if k >= len(shown):
-            ax.set_axis_off()
-            continue
-        image = ax.imshow(_mosaic(shown[k]), cmap="seismic", vmin=-limit, vmax=limit)
-        ax.set_title(str(k), fontsize=6, pad=1)
-    figure.colorbar(image, ax=axes, shrink=0.8, label="weight")
-    figure.suptitle(
+    # Each filter's kernels tiled (one per input channel), the filters tiled
+    # in turn, with a wider gap between filters than between kernels.
+    filters = np.stack([tile(kernels, _kernel_columns(n_in)) for kernels in shown])
+    ncols = min(8 if n_in == 1 else 4, len(filters))
+    gap = 1 if n_in == 1 else 3
+    mosaic = tile(filters, ncols, gap=gap)
+    height, width = mosaic.shape
+    scale = min(5.5 / width, 5.0 / height)  # inches per tile pixel
+    figure = new_figure(width * scale + 1.3, height * scale + 0.6)
+    ax = figure.subplots()
+    image = ax.imshow(mosaic, cmap="seismic", vmin=-limit, vmax=limit)
+    fh, fw = filters.shape[1:]
+    for k in range(len(filters)):
+        row, col = divmod(k, ncols)
+        ax.text(
+            col * (fw + gap) - 0.5,
+            row * (fh + gap) - 0.5,
+            str(k),
+            fontsize=5,
+            ha="left",
+            va="bottom",
+        )
+    hide_axes(ax)
+    ax.set_frame_on(False)
+    figure.colorbar(image, ax=ax, shrink=0.8, label="weight")
+    ax.set_title(
         f"Convolutional layer {index} ({layers[index].name}): {n_out} filters of "
         f"{n_in} x {kh} x {kw}"
         + (f", first {len(shown)} shown" if len(shown) < n_out else ""),
         fontsize=9,
+        pad=10,
     )
     return figure
 
@@ -126,8 +127,8 @@ def plot_activations(model, X_one, layers=None, *, max_channels=None):
     """The feature maps of the convolutional layers for one particle.
 
     The thesis's figure 15: the input image the network sees, then, for each
-    convolutional layer, the output of its rectifier, one panel per channel,
-    on one colour scale per layer (dark: no response).
+    convolutional layer, the output of its rectifier, one tile per channel
+    (16 to a row), on one colour scale per layer (dark: no response).
 
     Parameters
     ----------
@@ -156,9 +157,10 @@ def plot_activations(model, X_one, layers=None, *, max_channels=None):
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import plot_activations
     >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet2", max_epochs=1, random_state=0).fit(X, y)
     >>> figure = plot_activations(clf, X[:1], max_channels=8)
-    >>> len(figure.subfigs)  # the input and two convolutional layers
+    >>> len(figure.axes)  # the input and two convolutional layers
     3
     """
     max_channels = _check_count("max_channels", max_channels)
@@ -192,35 +194,32 @@ def plot_activations(model, X_one, layers=None, *, max_channels=None):
             handle.remove()
     best = int(proba.argmax())
 
-    figure = new_figure(10, 1.9 + 1.5 * len(indices))
-    rows = figure.subfigures(1 + len(indices), 1, height_ratios=None)
+    mosaics = []
+    for i in indices:
+        maps = captured[i][0].cpu().numpy()
+        channels = len(maps)
+        maps = maps[:max_channels] if max_channels else maps
+        mosaics.append((i, channels, maps, tile(maps, 16)))
     shown = network_input[0].mean(dim=0).cpu().numpy()
-    ax = rows[0].subplots()
-    ax.imshow(shown, cmap="gray", vmin=display_range(shown)[0], vmax=shown.max())
-    hide_axes(ax)
-    rows[0].suptitle(
+    width = 8.6
+    heights = [1.6] + [width * m.shape[0] / m.shape[1] + 0.35 for *_, m in mosaics]
+    figure = new_figure(width + 0.4, sum(heights) + 0.3)
+    axes = figure.subplots(len(heights), 1, height_ratios=heights)
+    axes[0].imshow(shown, cmap="gray", vmin=display_range(shown)[0], vmax=shown.max())
+    axes[0].set_title(
         f"Network input ({shown.shape[0]} x {shown.shape[1]}): predicted "
         f"{inspected.classes_[best]!s} (p = {float(proba[best]):.2f})",
         fontsize=9,
     )
-    for row, i in zip(rows[1:], indices):
-        maps = captured[i][0].cpu().numpy()
-        if max_channels:
-            maps = maps[:max_channels]
-        nrows, ncols = _grid(len(maps), max_columns=16)
-        axes = row.subplots(nrows, ncols, squeeze=False)
-        vmax = float(maps.max()) or 1.0
-        for k, ax in enumerate(axes.flat):
-            hide_axes(ax)
-            if k < len(maps):
-                ax.imshow(maps[k], cmap="magma", vmin=0, vmax=vmax)
-            else:
-                ax.set_axis_off()
-        channels = captured[i].shape[1]
-        row.suptitle(
+    for ax, (i, channels, maps, mosaic) in zip(axes[1:], mosaics):
+        ax.imshow(mosaic, cmap="magma", vmin=0, vmax=float(maps.max()) or 1.0)
+        ax.set_title(
             f"Layer {i} ({all_layers[i].name}): {channels} channels of "
             f"{maps.shape[1]} x {maps.shape[2]}"
             + (f", first {len(maps)} shown" if len(maps) < channels else ""),
             fontsize=9,
         )
+    for ax in axes:
+        hide_axes(ax)
+        ax.set_frame_on(False)
     return figure

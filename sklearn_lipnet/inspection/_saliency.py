@@ -294,7 +294,8 @@ def saliency_maps(
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import saliency_maps
     >>> X, y = load_digits(return_X_y=True)
-    >>> clf = LipNetClassifier("lipnet1", max_epochs=2, random_state=0).fit(X, y)
+    >>> X, y = X[:200], y[:200]
+    >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
     >>> maps = saliency_maps(clf, X[:4], method="gradcam")
     >>> maps.shape, bool((maps >= 0).all())
     ((4, 8, 8), True)

@@ -71,6 +71,7 @@ def plot_saliency(
     >>> from sklearn_lipnet import LipNetClassifier
     >>> from sklearn_lipnet.inspection import plot_saliency
     >>> X, y = load_digits(return_X_y=True)
+    >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
     >>> figure = plot_saliency(clf, X[:2], ["gradient", "gradcam"], y=y[:2])
     >>> len(figure.axes)  # 2 rows of image, gradient, Grad-CAM

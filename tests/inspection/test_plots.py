@@ -62,24 +62,30 @@ def test_filters_are_the_first_layers_kernels_on_a_zero_centred_scale(spots):
     figure = plot_filters(clf)
     assert isinstance(figure, Figure)
     weights = clf.module_.features[0].weight.detach().numpy()
-    panels = figure.axes[:-1]  # the last axes is the colour bar
-    assert len(panels) == 32
-    np.testing.assert_allclose(_images(panels[5])[0], weights[5, 0])
-    image = panels[0].get_images()[0]
+    image = figure.axes[0].get_images()[0]  # figure.axes[1] is the colour bar
+    mosaic = image.get_array()
+    # 32 kernels of 3 x 3, eight to a row, one blank pixel between them
+    assert mosaic.shape == (4 * 4 - 1, 8 * 4 - 1)
+    np.testing.assert_allclose(mosaic[4:7, 20:23], weights[13, 0])  # row 1, col 5
+    blank = np.ma.getmaskarray(mosaic)  # the gaps are NaN, drawn blank
+    assert blank[3].all() and blank[:, 3].all() and not blank[:3, :3].any()
     limit = np.abs(weights).max()
     np.testing.assert_allclose(image.get_clim(), (-limit, limit), rtol=1e-6)
     assert image.get_cmap().name == "seismic"
+    assert [t.get_text() for t in figure.axes[0].texts] == [str(k) for k in range(32)]
 
 
 def test_filters_of_a_deeper_layer_tile_one_kernel_per_input_channel(spots):
     clf, *_ = spots
     figure = plot_filters(clf, layer=-1, max_filters=4)
-    panels = [ax for ax in figure.axes[:-1] if ax.get_images()]
-    assert len(panels) == 4
-    mosaic = _images(panels[2])[0]
+    mosaic = figure.axes[0].get_images()[0].get_array()
     weights = clf.module_.features[8].weight.detach().numpy()  # LipNet-4's 4th
-    assert mosaic.shape == (4 * 4 - 1, 8 * 4 - 1)  # 32 kernels in 4 x 8 tiles
-    np.testing.assert_allclose(mosaic[4:7, 8:11], weights[2, 10])
+    # 4 filters to a row, 3 blank pixels apart; each 32 kernels in 4 x 8 tiles
+    filter_height, filter_width = 4 * 4 - 1, 8 * 4 - 1
+    assert mosaic.shape == (filter_height, 4 * (filter_width + 3) - 3)
+    left = 2 * (filter_width + 3)  # filter 2
+    np.testing.assert_allclose(mosaic[4:7, left + 8 : left + 11], weights[2, 10])
+    assert "first 4 shown" in figure.axes[0].get_title()
     with pytest.raises(ValueError, match="out of range.*4 convolutional"):
         plot_filters(clf, layer=4)
 
@@ -87,17 +93,19 @@ def test_filters_of_a_deeper_layer_tile_one_kernel_per_input_channel(spots):
 def test_activations_show_what_each_layer_computes(spots):
     clf, X, _ = spots
     figure = plot_activations(clf, X[3])
-    assert len(figure.subfigs) == 1 + 4  # the input and LipNet-4's four layers
+    assert len(figure.axes) == 1 + 4  # the input and LipNet-4's four layers
     network = clf.module_.eval()
     with torch.no_grad():
         first = F.relu(network.features[0](clf._network_input(X[3:4])))[0]
-    maps = [ax for ax in figure.subfigs[1].axes if ax.get_images()]
-    assert len(maps) == 32
-    np.testing.assert_allclose(_images(maps[7])[0], first[7].numpy(), rtol=1e-5)
+    mosaic = figure.axes[1].get_images()[0].get_array()
+    assert mosaic.shape == (2 * 29 - 1, 16 * 29 - 1)  # 32 maps of 28 x 28
+    np.testing.assert_allclose(mosaic[29:57, 29:57], first[17].numpy(), rtol=1e-5)
     chosen = plot_activations(clf, X[3:4], layers=[0, -1], max_channels=8)
-    assert len(chosen.subfigs) == 3
-    assert len([ax for ax in chosen.subfigs[2].axes if ax.get_images()]) == 8
-    assert "Layer 3" in chosen.subfigs[2]._suptitle.get_text()
+    assert len(chosen.axes) == 3
+    last = chosen.axes[2]
+    assert last.get_images()[0].get_array().shape == (14, 8 * 15 - 1)
+    assert last.get_title().startswith("Layer 3 (features.8): 32 channels")
+    assert "first 8 shown" in last.get_title()
 
 
 def test_activations_need_exactly_one_particle(spots):
