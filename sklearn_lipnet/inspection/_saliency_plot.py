@@ -29,7 +29,7 @@ def plot_saliency(
     *,
     y=None,
     n_steps=32,
-    alpha=0.6,
+    alpha=0.7,
 ):
     """Saliency maps over the particles: one row per sample, one column per method.
 
@@ -53,9 +53,9 @@ def plot_saliency(
         True labels, shown beside the predictions when given.
     n_steps : int, default=32
         Path points of ``"integrated_gradients"``.
-    alpha : float, default=0.6
-        Opacity of the maps at their strongest; weak saliency stays
-        transparent so the particle shows through.
+    alpha : float, default=0.7
+        Opacity of the maps at their strongest; the weakest quarter of each
+        map's scale stays transparent so the particle shows through.
 
     Returns
     -------
@@ -117,10 +117,16 @@ def plot_saliency(
 
     from matplotlib.colors import LinearSegmentedColormap
 
-    # Transparent where the map is weak, opaque hot colours where it is strong.
+    # Transparent where the map is weak (the lowest quarter of its scale),
+    # hot colours growing opaque where it is strong.
     overlay = LinearSegmentedColormap.from_list(
         "saliency",
-        [(1, 1, 0, 0), (1, 0.8, 0, alpha * 0.6), (1, 0.1, 0, alpha)],
+        [
+            (0.0, (1, 1, 0, 0)),
+            (0.25, (1, 1, 0, 0)),
+            (0.6, (1, 0.75, 0, alpha * 0.6)),
+            (1.0, (1, 0.05, 0, alpha)),
+        ],
     )
     side = 1.7
     figure = new_figure(side * (1 + len(methods)), side * n_samples + 0.5)
