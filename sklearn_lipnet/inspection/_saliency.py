@@ -92,7 +92,7 @@ def _target_scores(logits, targets):
 
 
 def _input_gradient(network, to_input, images, targets):
-    """Gradient of the target logits with respect to ``images``."""
+    """Gradient of the target scores with respect to ``images``."""
     images = images.detach().requires_grad_(True)
     logits = network(to_input(images))
     (gradient,) = torch.autograd.grad(_target_scores(logits, targets), images)
@@ -104,7 +104,7 @@ def _integrated_gradients(network, to_input, images, targets, n_steps):
 
     Sundararajan et al. (2017), midpoint rule over ``n_steps`` points of the
     straight path from the baseline to the image; the attributions of a
-    sample sum to its target logit minus the baseline's, up to the
+    sample sum to its target score minus the baseline's, up to the
     quadrature error.
     """
     total = torch.zeros_like(images)
@@ -325,20 +325,22 @@ def saliency_maps(
 
     batch_size = batch_size or inspected.batch_size()
     maps = []
-    for start in range(0, len(standardised), batch_size):
-        batch = standardised[start : start + batch_size]
-        batch_targets = targets[start : start + batch_size]
-        if class_maps:
-            saliency = _class_activation_map(
-                network, to_input, batch, batch_targets, layer, method
-            )
-        elif method == "integrated_gradients":
-            attributions = _integrated_gradients(
-                network, to_input, batch, batch_targets, n_steps
-            )
-            saliency = attributions.sum(dim=1).abs()
-        else:
-            gradient = _input_gradient(network, to_input, batch, batch_targets)
-            saliency = (gradient / scale).abs().amax(dim=1)
-        maps.append(saliency.detach().clamp(min=0).cpu().numpy())
+    # Gradients are needed even where the caller switched them off.
+    with torch.enable_grad():
+        for start in range(0, len(standardised), batch_size):
+            batch = standardised[start : start + batch_size]
+            batch_targets = targets[start : start + batch_size]
+            if class_maps:
+                saliency = _class_activation_map(
+                    network, to_input, batch, batch_targets, layer, method
+                )
+            elif method == "integrated_gradients":
+                attributions = _integrated_gradients(
+                    network, to_input, batch, batch_targets, n_steps
+                )
+                saliency = attributions.sum(dim=1).abs()
+            else:
+                gradient = _input_gradient(network, to_input, batch, batch_targets)
+                saliency = (gradient / scale).abs().amax(dim=1)
+            maps.append(saliency.detach().clamp(min=0).cpu().numpy())
     return np.concatenate(maps).astype(np.float64)

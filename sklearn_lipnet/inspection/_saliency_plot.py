@@ -21,6 +21,21 @@ _TITLES = {
 }
 
 
+#: Small images are enlarged to about this many pixels a side in the mosaic.
+_CELL_PIXELS = 112
+
+
+def _enlarge(saliency, zoom):
+    """Bilinear enlargement by an integer factor, pixel centres kept."""
+    if zoom == 1:
+        return saliency
+    from scipy.ndimage import zoom as scipy_zoom
+
+    return np.clip(
+        scipy_zoom(saliency, zoom, order=1, mode="nearest", grid_mode=True), 0, 1
+    )
+
+
 def plot_saliency(
     model,
     X,
@@ -34,9 +49,11 @@ def plot_saliency(
     """Saliency maps over the particles: one row per sample, one column per method.
 
     The first column is the input image (what the classifier is given, e.g.
-    the cut-out after ``ParticlePreprocessor``) with its predicted class and
-    probability; each further column overlays one method's map, scaled to
-    its own 99th percentile, on the image in grey.
+    the cut-out after ``ParticlePreprocessor``), labelled with its predicted
+    class and probability (and its true class when ``y`` is given); each
+    further column blends one method's map, scaled to its own 99th
+    percentile, over the image in grey. The panels form one image in one
+    axes, the labels are its texts.
 
     Parameters
     ----------
@@ -74,8 +91,8 @@ def plot_saliency(
     >>> X, y = X[:200], y[:200]
     >>> clf = LipNetClassifier("lipnet1", max_epochs=1, random_state=0).fit(X, y)
     >>> figure = plot_saliency(clf, X[:2], ["gradient", "gradcam"], y=y[:2])
-    >>> len(figure.axes)  # 2 rows of image, gradient, Grad-CAM
-    6
+    >>> [text.get_text() for text in figure.axes[0].texts[:3]]
+    ['particle', 'gradient', 'Grad-CAM']
     """
     methods = (
         list(METHODS)
@@ -128,28 +145,64 @@ def plot_saliency(
             (1.0, (1, 0.05, 0, alpha)),
         ],
     )
-    side = 1.7
-    figure = new_figure(side * (1 + len(methods)), side * n_samples + 0.5)
-    axes = figure.subplots(n_samples, 1 + len(methods), squeeze=False)
+    # One RGB mosaic in one axes, the maps blended over the particles here:
+    # a figure of dozens of panels draws in a fraction of the time. Small
+    # images are enlarged, pixels as blocks and maps smoothly, as imshow's
+    # nearest and bilinear interpolation would show them.
+    zoom = max(1, round(_CELL_PIXELS / max(images.shape[2:])))
+    height, width = (side * zoom for side in images.shape[2:])
+    cells = np.empty((n_samples, 1 + len(methods), height, width, 3))
     for i in range(n_samples):
         image = images[i].mean(axis=0)
         low, high = display_range(image)
-        best = int(np.argmax(proba[i]))
-        label = f"pred {inspected.classes_[best]!s} ({proba[i, best]:.2f})"
-        if y is not None:
-            label = f"true {np.asarray(y, dtype=object)[i]!s}\n{label}"
-        axes[i, 0].imshow(image, cmap="gray", vmin=low, vmax=high)
-        axes[i, 0].set_title(label, fontsize=7)
-        for ax, m in zip(axes[i, 1:], methods):
-            ax.imshow(image, cmap="gray", vmin=low, vmax=high)
+        grey = np.clip((image - low) / (high - low), 0, 1)
+        grey = grey.repeat(zoom, axis=0).repeat(zoom, axis=1)[..., None]
+        cells[i, 0] = grey
+        for k, m in enumerate(methods, 1):
             saliency = maps[m][i]
             top = np.percentile(saliency, 99)
             scaled = np.clip(saliency / top, 0, 1) if top > 0 else saliency
-            ax.imshow(scaled, cmap=overlay, vmin=0, vmax=1, interpolation="bilinear")
-            title = _TITLES[m]
-            if targets is not None:
-                title += f"\nfor {targets[i]!s}"
-            ax.set_title(title, fontsize=7)
-        for ax in axes[i]:
-            hide_axes(ax)
+            scaled = _enlarge(scaled, zoom)
+            colour = overlay(scaled)
+            opacity = colour[..., 3:]
+            cells[i, k] = grey * (1 - opacity) + colour[..., :3] * opacity
+    gap = max(1, round(0.06 * max(height, width)))
+    step_y, step_x = height + gap, width + gap
+    mosaic = np.ones((n_samples * step_y - gap, cells.shape[1] * step_x - gap, 3))
+    for i in range(n_samples):
+        for k in range(cells.shape[1]):
+            top, left = i * step_y, k * step_x
+            mosaic[top : top + height, left : left + width] = cells[i, k]
+
+    side = 1.45
+    figure = new_figure(side * (1.6 + len(methods)), side * n_samples + 0.5)
+    ax = figure.subplots()
+    ax.imshow(mosaic, interpolation="nearest")
+    hide_axes(ax)
+    ax.set_frame_on(False)
+    for k, m in enumerate(["input", *methods]):
+        ax.text(
+            k * step_x + width / 2 - 0.5,
+            -gap,
+            "particle" if m == "input" else _TITLES[m],
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
+    y = None if y is None else np.asarray(y, dtype=object)
+    for i in range(n_samples):
+        best = int(np.argmax(proba[i]))
+        label = f"pred {inspected.classes_[best]!s} ({proba[i, best]:.2f})"
+        if y is not None:
+            label = f"true {y[i]!s}\n{label}"
+        if targets is not None:
+            label += f"\nmaps for {targets[i]!s}"
+        ax.text(
+            -gap,
+            i * step_y + height / 2 - 0.5,
+            label,
+            ha="right",
+            va="center",
+            fontsize=7,
+        )
     return figure

@@ -89,6 +89,14 @@ def test_the_default_target_is_the_predicted_class(spot_model, spots):
     np.testing.assert_allclose(spot_maps, none_maps, rtol=1e-5, atol=1e-8)
 
 
+def test_maps_need_no_gradient_mode_from_the_caller(spot_model, spots):
+    *_, X_test, _, _ = spots
+    expected = saliency_maps(spot_model, X_test[:3], method="guided_backprop")
+    with torch.no_grad():
+        maps = saliency_maps(spot_model, X_test[:3], method="guided_backprop")
+    np.testing.assert_array_equal(maps, expected)
+
+
 def test_integrated_gradients_add_up_to_the_score_difference(spot_model, spots):
     *_, X_test, _, _ = spots
     clf = spot_model
@@ -96,7 +104,7 @@ def test_integrated_gradients_add_up_to_the_score_difference(spot_model, spots):
     inputs = clf._network_input(X_test[:4])
     targets = torch.ones(4, dtype=torch.int64)  # "spot"
     attributions = _integrated_gradients(
-        network, lambda x: x, inputs, targets, n_steps=256
+        network, lambda x: x, inputs, targets, n_steps=128
     )
     with torch.no_grad():
         logits = network(inputs)
