@@ -22,6 +22,12 @@ def trained(tmp_path_factory):
     return root
 
 
+def test_explain_is_a_subcommand(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "explain" in capsys.readouterr().out
+
+
 def _pngs(folder):
     return sorted(p.name for p in folder.iterdir() if p.read_bytes()[:8] == PNG)
 
