@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python docs/make_inspection_figures.py            # about 10 min on 2 CPU cores
+    python docs/make_inspection_figures.py   # 30 min on the busy 2-core dev machine
     python docs/make_inspection_figures.py --device cuda
 
 For each synthetic problem it trains LipNet-4 (the thesis's best network) on
