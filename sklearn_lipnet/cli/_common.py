@@ -19,6 +19,7 @@ __all__ = [
     "model_names",
     "positive_int",
     "printed_warnings",
+    "read_particles",
     "resolve_model_options",
     "value_counts",
 ]
@@ -149,6 +150,44 @@ def printed_warnings():
                 else:
                     first = str(warning.message).strip().splitlines() or [""]
                     print(f"lipnet: warning: {first[0]}", file=sys.stderr)
+
+
+def read_particles(paths, on_error="raise"):
+    """``(table, y)`` of one folder or index file, or of image files.
+
+    ``y`` holds the labels of a labelled folder or index, else None.
+    ``on_error="skip"`` leaves out (and lists) what cannot be read.
+    """
+    import pandas as pd
+
+    from ..datasets import load_particles
+    from ..datasets._image_io import ImageReader
+    from ..datasets._index import INDEX_SUFFIXES
+    from ..datasets._load import Problems
+
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CommandError(f"No such file or folder: {', '.join(missing)}")
+    if len(paths) == 1 and (
+        paths[0].is_dir() or paths[0].suffix.lower() in INDEX_SUFFIXES
+    ):
+        return load_particles(paths[0], on_error=on_error)
+    problems, reader, rows = Problems(on_error), ImageReader(), []
+    for path in paths:
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder; give one folder or image files.")
+        try:
+            image = reader.image(path)
+        except ValueError as exc:
+            problems.report(exc)
+            continue
+        rows.append({"image": image, "path": str(path), "id": path.stem})
+    reader.warn()
+    problems.warn(len(paths))
+    if not rows:
+        raise CommandError("No image could be read.")
+    return pd.DataFrame(rows), None
 
 
 def load_labelled(path):

@@ -1,8 +1,11 @@
 """``lipnet predict``: classify particles with a saved model, write a CSV."""
 
-from pathlib import Path
-
-from ._common import CommandError, check_output_file, printed_warnings
+from ._common import (
+    CommandError,
+    check_output_file,
+    printed_warnings,
+    read_particles,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -45,41 +48,6 @@ def add_parser(commands):
     return parser
 
 
-def _read_inputs(paths, on_error):
-    """A particle table from one folder / index file or from image files."""
-    import pandas as pd
-
-    from ..datasets import load_particles
-    from ..datasets._image_io import ImageReader
-    from ..datasets._index import INDEX_SUFFIXES
-    from ..datasets._load import Problems
-
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise CommandError(f"No such file or folder: {', '.join(missing)}")
-    if len(paths) == 1 and (
-        paths[0].is_dir() or paths[0].suffix.lower() in INDEX_SUFFIXES
-    ):
-        table, _ = load_particles(paths[0], on_error=on_error)
-        return table
-    problems, reader, rows = Problems(on_error), ImageReader(), []
-    for path in paths:
-        if path.is_dir():
-            raise CommandError(f"{path} is a folder; give one folder or image files.")
-        try:
-            image = reader.image(path)
-        except ValueError as exc:
-            problems.report(exc)
-            continue
-        rows.append({"image": image, "path": str(path), "id": path.stem})
-    reader.warn()
-    problems.warn(len(paths))
-    if not rows:
-        raise CommandError("No image could be read.")
-    return pd.DataFrame(rows)
-
-
 def run(args):
     """Predict as the parsed ``args`` describe; return the exit status."""
     import numpy as np
@@ -95,7 +63,7 @@ def run(args):
     if not hasattr(model, "predict_proba"):
         raise CommandError(f"{args.model} has no class probabilities.")
     with printed_warnings():
-        table = _read_inputs(args.inputs, args.on_error)
+        table, _ = read_particles(args.inputs, args.on_error)
     proba = model.predict_proba(table)
     classes = [str(c) for c in model.classes_]
     predictions = pd.DataFrame(

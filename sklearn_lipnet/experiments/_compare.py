@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils import _safe_indexing
 
 from ..datasets import CLASSES
 from ..metrics import cross_validate_per_class
@@ -61,12 +63,20 @@ class ModelResult:
         networks; empty lists for models without epochs.
     seconds : float
         Wall time of the whole cross-validation.
+    model : estimator or None
+        The last fold's fitted estimator, kept for the report's figures of
+        what the model learned (the other folds' are dropped).
+    X_test, y_test : particle table or array, and array, or None
+        The last fold's test data, the particles ``model`` never saw.
     """
 
     name: str
     cv: object
     histories: list
     seconds: float
+    model: object = None
+    X_test: object = None
+    y_test: object = None
 
 
 def training_history(estimator):
@@ -134,11 +144,18 @@ def compare_models(
     Returns
     -------
     results : dict of {str: ModelResult}
+        Each with the last fold's fitted model and test data.
     """
+    if isinstance(cv, int):
+        cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    # The splits are drawn once, so that every model gets the same folds and
+    # the last fold's test data are known even for a splitter without a seed.
+    splits = list(check_cv(cv, y, classifier=True).split(X, y))
+    last_test = splits[-1][1]
+    X_test, y_test = _safe_indexing(X, last_test), _safe_indexing(y, last_test)
     results = {}
-    n_folds = cv if isinstance(cv, int) else cv.get_n_splits()
     for name, estimator in models.items():
-        log(f"  {name}: {n_folds}-fold cross-validation ...")
+        log(f"  {name}: {len(splits)}-fold cross-validation ...")
         counts_epochs = False
         if progress is not None:
             progress.describe(name)
@@ -148,7 +165,7 @@ def compare_models(
             estimator,
             X,
             y,
-            cv=cv,
+            cv=splits,
             labels=labels,
             n_jobs=n_jobs,
             verbose=verbose,
@@ -157,12 +174,16 @@ def compare_models(
         )
         seconds = time.perf_counter() - start
         histories = [training_history(fitted) for fitted in report.estimators]
-        # The fitted models served their purpose (training curves); dropping
-        # them keeps the results light enough to hold for many experiments.
+        last_model = report.estimators[-1]
+        # The other fitted models served their purpose (training curves);
+        # dropping them keeps the results light enough to hold for many
+        # experiments.
         report.estimators = None
-        results[name] = ModelResult(name, report, histories, seconds)
+        results[name] = ModelResult(
+            name, report, histories, seconds, last_model, X_test, y_test
+        )
         if progress is not None and not counts_epochs:
-            progress.advance(n_folds)
+            progress.advance(len(splits))
         log(f"  {name}: done in {seconds:.0f} s")
     return results
 

@@ -8,6 +8,7 @@ import pandas as pd
 
 from ..metrics import MEASURES
 from ..utils import replacing_folder
+from ._inspection_figures import inspection_figures
 from ._thesis_results import TABLE_NUMBERS, thesis_confusion
 
 __all__ = ["check_report_folder", "format_results", "write_report"]
@@ -291,6 +292,15 @@ def write_report(out_dir, experiments, settings, machine, wall_seconds):
     See Also
     --------
     compare_models : The experiments a report shows.
+
+    Notes
+    -----
+    Results that carry their last fold's model (as :func:`compare_models`
+    returns them) also get figures of what the model learned, on that fold's
+    test particles: a LipNet's first-layer filters, saliency maps of two
+    particles per class by every method and the most confidently
+    misclassified particles; the feature SVM's permutation importance per
+    feature family (see :mod:`sklearn_lipnet.inspection`).
     """
     import matplotlib
 
@@ -389,6 +399,24 @@ def _write_files(out, experiments, settings, machine, wall_seconds):
         ]
         if _plot_training(problem, results, out / f"training_curves_{problem}.png"):
             lines += [f"![training curves](training_curves_{problem}.png)", ""]
+        inspection = {
+            name: inspection_figures(problem, result, out, _key(name))
+            for name, result in results.items()
+        }
+        if any(inspection.values()):
+            n_test = next(
+                len(r.y_test) for r in results.values() if r.y_test is not None
+            )
+            lines += [
+                "### What the models learned",
+                "",
+                f"The last fold's models on that fold's {n_test} test particles "
+                "(see `sklearn_lipnet.inspection`).",
+                "",
+            ]
+            for name, figure_lines in inspection.items():
+                if figure_lines:
+                    lines += [f"#### {name}", "", *figure_lines]
     lines += [
         "## Files",
         "",

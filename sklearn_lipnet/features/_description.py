@@ -50,6 +50,27 @@ THESIS_FEATURES = (
 
 _MOMENT_NAMES = ("moment_mu20", "moment_mu02", "moment_mu30", "moment_mu03")
 
+#: The features grouped by what they describe (the sections of
+#: ``docs/features.md``): importances are measured per family, since the
+#: columns of one family (a histogram's bins) only mean something together.
+FEATURE_FAMILIES = {
+    "shape": (
+        "area",
+        "perimeter",
+        "circularity",
+        "maximum_width",
+        "diameter",
+        "maximum_width_nm",
+        "length_nm",
+    ),
+    "moments": ("moments",),
+    "histogram": ("histogram",),
+    "radial profile": ("radial_profile",),
+    "edge profile": ("edge_profile",),
+    "signal to noise": ("signal_to_noise",),
+    "internal variance": ("internal_variance",),
+}
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
@@ -63,17 +84,29 @@ class FeatureSpec:
 
     def column_names(self):
         """Names of the output columns, in order."""
-        names = []
+        return [
+            name for feature in self.features for name in _columns_of(self, feature)
+        ]
+
+    def column_positions(self):
+        """``{feature: positions of its output columns}``, in order."""
+        positions = {}
+        start = 0
         for feature in self.features:
-            if feature == "moments":
-                names.extend(_MOMENT_NAMES)
-            elif feature == "histogram":
-                names.extend(_numbered("histogram", self.n_histogram_bins))
-            elif feature in ("radial_profile", "edge_profile"):
-                names.extend(_numbered(feature, self.n_profile_bins))
-            else:
-                names.append(feature)
-        return names
+            stop = start + len(_columns_of(self, feature))
+            positions[feature] = list(range(start, stop))
+            start = stop
+        return positions
+
+
+def _columns_of(spec, feature):
+    if feature == "moments":
+        return list(_MOMENT_NAMES)
+    if feature == "histogram":
+        return _numbered("histogram", spec.n_histogram_bins)
+    if feature in ("radial_profile", "edge_profile"):
+        return _numbered(feature, spec.n_profile_bins)
+    return [feature]
 
 
 def _numbered(prefix, n):
