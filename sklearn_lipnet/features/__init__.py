@@ -15,7 +15,12 @@ from ._centred import (
     ring_profile,
     ring_spread,
 )
-from ._description import FEATURE_NAMES, NANOMETRE_FEATURES, THESIS_FEATURES
+from ._description import (
+    FEATURE_FAMILIES,
+    FEATURE_NAMES,
+    NANOMETRE_FEATURES,
+    THESIS_FEATURES,
+)
 from ._intensity import (
     central_moments,
     intensity_histogram,
@@ -32,6 +37,7 @@ from ._shape import area, circularity, diameter, maximum_width, perimeter
 from ._texture import haralick_features, intensity_statistics, lbp_histogram
 
 __all__ = [
+    "FEATURE_FAMILIES",
     "FEATURE_NAMES",
     "NANOMETRE_FEATURES",
     "THESIS_FEATURES",

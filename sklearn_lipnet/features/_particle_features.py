@@ -4,13 +4,19 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..segmentation import checked_masks, particle_masks
-from ..utils import as_particle_table, describe_rows, row_label
+from ..segmentation import segmentation_quality
+from ..segmentation._masks import (
+    _check_segmentable,
+    _segment_missing,
+    _warn_not_found,
+)
+from ..utils import as_particle_table, check_labels, describe_rows, row_label
+from ..utils._parallel import chunk_bounds
 from ._description import (
     FEATURE_NAMES,
     MASK_CHECK,
@@ -190,8 +196,9 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         X : pandas.DataFrame or sequence of 2-D arrays
             Particle table with an ``image`` column (and optionally
             ``mask`` and ``pixel_size_nm``), or images.
-        y : None
-            Ignored; present for pipeline compatibility.
+        y : array-like of shape (n_samples,) or None
+            Labels: not used, but checked for missing values (None, NaN)
+            and mixed types, which would fail later steps of a pipeline.
 
         Returns
         -------
@@ -199,6 +206,10 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         table = as_particle_table(X)
+        if y is not None:
+            # The first step of a pipeline: say what is wrong with the labels
+            # before the features of every particle are computed.
+            check_labels(y)
         has_pixel_size = "pixel_size_nm" in table.columns
         spec = self._resolve_spec(has_pixel_size, _has_expert_mask(table).all())
         self.features_ = spec.features
@@ -304,9 +315,22 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         spec = self._fitted_spec()
         table = as_particle_table(X)
         pixel_sizes = self._pixel_sizes(table, spec)
-        images = list(table["image"])
-        masks, qualities = self._masks(table, spec)
-        results = self._compute(images, masks, pixel_sizes, spec, qualities)
+        images = table["image"].tolist()
+        if "mask" in table.columns:
+            masks = table["mask"].tolist()
+        else:
+            masks = [None] * len(images)
+        missing = [i for i, mask in enumerate(masks) if mask is None]
+        if spec.needs_masks:
+            _check_segmentable(table, images, missing)
+        # Particles without a mask are segmented where they are described
+        # (in the worker processes), so masks never travel between processes.
+        results, not_found, untrusted = self._compute(images, masks, pixel_sizes, spec)
+        if spec.checks_masks:
+            # The check's verdict includes closed outlines not found.
+            _warn_untrusted(table, untrusted, len(missing))
+        elif spec.needs_masks:
+            _warn_not_found(table, not_found, len(missing), stacklevel=4)
 
         failed = [i for i, result in enumerate(results) if isinstance(result, str)]
         if failed:
@@ -329,29 +353,6 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             )
         return np.vstack([vector for vector, _ in results])
 
-    def _masks(self, table, spec):
-        """Masks (None where no feature needs one) and their checks."""
-        if not spec.needs_masks:
-            return [None] * len(table), None
-        if not spec.checks_masks:
-            return particle_masks(table, n_jobs=self.n_jobs), None
-        masks, qualities = checked_masks(table, n_jobs=self.n_jobs)
-        failed = [
-            i
-            for i, quality in enumerate(qualities)
-            if quality is not None and not quality.trusted
-        ]
-        if failed:
-            warnings.warn(
-                f"{len(failed)} of {len(qualities)} automatic masks failed the "
-                "segmentation check; their mask features are measured in a "
-                "fallback disc (column 'mask_trusted' = 0): "
-                f"{describe_rows(table, failed)}.",
-                UserWarning,
-                stacklevel=3,
-            )
-        return masks, qualities
-
     @staticmethod
     def _pixel_sizes(table, spec):
         if not any(name in NANOMETRE_FEATURES for name in spec.features):
@@ -371,28 +372,28 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             )
         return list(sizes)
 
-    def _compute(self, images, masks, pixel_sizes, spec, qualities=None):
-        n_particles = len(images)
-        if qualities is None:
-            qualities = [None] * n_particles
-        n_jobs = effective_n_jobs(self.n_jobs)
-        if n_jobs == 1 or n_particles < 2:
-            return describe_particles(images, masks, pixel_sizes, spec, qualities)
-        # A few chunks per worker: balanced load without per-particle
-        # dispatch overhead.
-        n_chunks = min(n_particles, 4 * n_jobs)
-        bounds = np.linspace(0, n_particles, n_chunks + 1).astype(int)
-        chunks = Parallel(n_jobs=n_jobs)(
-            delayed(describe_particles)(
-                images[start:stop],
-                masks[start:stop],
-                pixel_sizes[start:stop],
-                spec,
-                qualities[start:stop],
+    def _compute(self, images, masks, pixel_sizes, spec):
+        """``describe_particles``'s results, the segmentation failures, and the
+        automatic masks that failed the check (positions)."""
+        n_workers, bounds = chunk_bounds(len(images), self.n_jobs)
+        if n_workers == 1:
+            return _segment_and_describe(images, masks, pixel_sizes, spec)
+        chunks = Parallel(n_jobs=n_workers)(
+            delayed(_segment_and_describe)(
+                images[start:stop], masks[start:stop], pixel_sizes[start:stop], spec
             )
-            for start, stop in zip(bounds[:-1], bounds[1:])
+            for start, stop in bounds
         )
-        return [result for chunk in chunks for result in chunk]
+        results = [result for chunk, _, _ in chunks for result in chunk]
+        not_found, untrusted = (
+            [
+                start + position
+                for (start, _), chunk in zip(bounds, chunks)
+                for position in chunk[part]
+            ]
+            for part in (1, 2)
+        )
+        return results, not_found, untrusted
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
@@ -419,3 +420,43 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _segment_and_describe(images, masks, pixel_sizes, spec):
+    """Segment the particles without a mask, then describe every particle.
+
+    Returns ``describe_particles``'s results, the positions (in this chunk)
+    where the segmentation found no closed outline, and those where the
+    automatic mask failed the check (when the features check masks).
+    """
+    if not spec.needs_masks:
+        return describe_particles(images, masks, pixel_sizes, spec), [], []
+    masks = list(masks)
+    missing = [position for position, mask in enumerate(masks) if mask is None]
+    not_found = _segment_missing(images, masks)
+    qualities = [None] * len(images)
+    if spec.checks_masks:
+        for position in missing:
+            qualities[position] = segmentation_quality(
+                images[position], masks[position], closed=position not in not_found
+            )
+    untrusted = [
+        position
+        for position, quality in enumerate(qualities)
+        if quality is not None and not quality.trusted
+    ]
+    results = describe_particles(images, masks, pixel_sizes, spec, qualities)
+    return results, not_found, untrusted
+
+
+def _warn_untrusted(table, untrusted, n_segmented):
+    """Warn, naming the rows, where an automatic mask failed the check."""
+    if untrusted:
+        warnings.warn(
+            f"{len(untrusted)} of {n_segmented} automatic masks failed the "
+            "segmentation check; their mask features are measured in a "
+            "fallback disc (column 'mask_trusted' = 0): "
+            f"{describe_rows(table, untrusted)}.",
+            UserWarning,
+            stacklevel=4,
+        )

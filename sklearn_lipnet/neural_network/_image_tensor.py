@@ -12,6 +12,7 @@ __all__ = [
     "input_layout_of",
     "nchw_sample_shape",
     "resize_antialias",
+    "resize_images",
     "resize_matrix",
 ]
 
@@ -171,6 +172,33 @@ def resize_matrix(length, size, antialias):
     return resized[0, 0].numpy()
 
 
+def resize_images(tensor, input_size):
+    """Resize ``(n, C, H, W)`` images to the network's square input side.
+
+    Bilinear, antialiased when shrinking; differentiable, so gradients with
+    respect to the images before resizing go through it.
+
+    Parameters
+    ----------
+    tensor : torch.Tensor of shape (n, C, H, W)
+    input_size : int
+
+    Returns
+    -------
+    resized : torch.Tensor of shape (n, C, input_size, input_size)
+        ``tensor`` itself when it has that size already.
+    """
+    if tuple(tensor.shape[2:]) == (input_size, input_size):
+        return tensor
+    return F.interpolate(
+        tensor,
+        size=(input_size, input_size),
+        mode="bilinear",
+        align_corners=False,
+        antialias=resize_antialias(tuple(tensor.shape[2:]), input_size),
+    )
+
+
 def as_image_tensor(X, layout, input_size, device, scaling=None):
     """Standardise ``X``, shape it for the network and move it to ``device``.
 
@@ -179,9 +207,9 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
     X : ndarray
         Validated, finite data (2-D, 3-D or 4-D).
     layout : {"image", "features"}
-    input_size : int
+    input_size : int or None
         Side of the network's square input; images of another size are
-        resized (bilinear, antialiased when shrinking).
+        resized (see :func:`resize_images`). ``None`` keeps their size.
     device : str or torch.device
     scaling : tuple of (mean, scale) or None
         The training data's scaling; ``None`` computes it from ``X``.
@@ -212,14 +240,8 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
         chunk = np.asarray(X[start : start + _CHUNK], dtype=work_dtype)
         chunk = ((chunk - mean) * inv_scale).astype(np.float32)
         tensor = torch.from_numpy(np.ascontiguousarray(chunk)).to(device)
-        if layout == "image" and tuple(tensor.shape[2:]) != (input_size, input_size):
-            tensor = F.interpolate(
-                tensor,
-                size=(input_size, input_size),
-                mode="bilinear",
-                align_corners=False,
-                antialias=resize_antialias(tuple(tensor.shape[2:]), input_size),
-            )
+        if layout == "image" and input_size is not None:
+            tensor = resize_images(tensor, input_size)
         chunks.append(tensor)
     tensor = torch.cat(chunks) if len(chunks) > 1 else chunks[0]
     if not torch.isfinite(tensor).all():

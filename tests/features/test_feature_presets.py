@@ -99,7 +99,7 @@ def test_untrusted_masks_are_replaced_and_the_choice_recorded():
         }
     )
     features = ParticleFeatures(list(THESIS_FEATURES) + [MASK_CHECK]).fit(table)
-    with pytest.warns(UserWarning, match=r"1 of 3 automatic masks failed.*\bb\b"):
+    with pytest.warns(UserWarning, match=r"1 of 2 automatic masks failed.*\bb\b"):
         X = features.transform(table)
     np.testing.assert_array_equal(X[:, -1], [1.0, 0.0, 1.0])
     assert np.isfinite(X).all()
