@@ -262,6 +262,22 @@ def scores(per_fold, y):
     }
 
 
+def clear_win(scores, baseline_scores, strict=False):
+    """Does ``scores`` beat ``baseline_scores`` (per fold, same folds) clearly?
+
+    Paired: the per-fold differences have a positive mean larger than their
+    standard deviation. Strict: the difference of the means is larger than
+    the larger of the two scores' standard deviations.
+    """
+    scores = np.asarray(scores, dtype=float)
+    baseline_scores = np.asarray(baseline_scores, dtype=float)
+    if strict:
+        spread = max(scores.std(), baseline_scores.std())
+        return bool(scores.mean() - baseline_scores.mean() > spread)
+    difference = scores - baseline_scores
+    return bool(difference.mean() > max(difference.std(), 0.0))
+
+
 def _mean_sd(values):
     values = np.asarray(values, dtype=float)
     return f"{values.mean():.3f} ± {values.std():.3f}"
@@ -276,8 +292,13 @@ def markdown(results, info):
         "folds (stratified 5-fold, grouped by micrograph where the data have "
         "micrographs; the same folds for every model). *Margin*: mean ± "
         "standard deviation of the per-fold difference to the baseline. "
-        "*Clear win*: the mean beats both baselines by more than the larger "
-        "fold-to-fold spread of the two scores compared. No real set is "
+        "*Clear win (paired)*: against both baselines, the mean of the per-fold "
+        "differences is positive and larger than their standard deviation (the "
+        "rule the issue's verdict uses: the same folds for every model, so the "
+        "fold-to-fold spread that matters is that of the differences). *Clear "
+        "win (strict)*: against both baselines, the difference of the means is "
+        "larger than the larger fold-to-fold spread of the two scores (folds "
+        "differ much in difficulty, so this asks more). No real set is "
         "vendored (see `benchmarks/real_data/README.md`); the data are the hard "
         "regime of `make_liposomes` (small, low-dose, blurred, JPEG cut-outs "
         "without masks).",
@@ -295,7 +316,13 @@ def markdown(results, info):
         ]
         classes = list(next(iter(entries.values()))["recall"]) if entries else []
         header = ["model", "balanced accuracy"] + [f"recall {c}" for c in classes]
-        header += ["margin over raw", "margin over profile", "clear win", "seconds"]
+        header += [
+            "margin over raw",
+            "margin over profile",
+            "clear win (paired)",
+            "clear win (strict)",
+            "seconds",
+        ]
         lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
         order = [m for m in DEFAULTS + BASELINES + VARIANTS if m in entries]
         for model in order:
@@ -303,20 +330,21 @@ def markdown(results, info):
             bacc = np.asarray(entry["balanced_accuracy"])
             cells = [LABELS[model], _mean_sd(bacc)]
             cells += [_mean_sd(entry["recall"][c]) for c in classes]
-            wins = []
+            paired, strict = [], []
             for base in BASELINES:
                 if base not in entries or model in BASELINES:
                     cells.append("")
                     continue
                 other = np.asarray(entries[base]["balanced_accuracy"])
                 cells.append(_mean_sd(bacc - other))
-                spread = max(bacc.std(), other.std())
-                wins.append(bacc.mean() - other.mean() > spread)
-            cells.append(
-                ""
-                if model in BASELINES or len(wins) < 2
-                else ("yes" if all(wins) else "no")
-            )
+                paired.append(clear_win(bacc, other))
+                strict.append(clear_win(bacc, other, strict=True))
+            for wins in (paired, strict):
+                cells.append(
+                    ""
+                    if model in BASELINES or len(wins) < 2
+                    else ("yes" if all(wins) else "no")
+                )
             cells.append(f"{entry['seconds']:.0f}")
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Machine", "", machine_markdown(info)]
