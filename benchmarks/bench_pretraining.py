@@ -17,7 +17,9 @@ pre-trained on ``--n-pretrain`` synthetic particles:
 The test particles come from a quarter of the micrographs, held out; the
 labelled particles are drawn (stratified, at least 5 per class) from the
 others; ``--repeats`` draws. Results are written after every run, so an
-interrupted run keeps what it measured. Run::
+interrupted run keeps what it measured, and a later run with the same data
+and pre-training settings skips the runs already on disk (``--fresh`` starts
+over). Run::
 
     python -m benchmarks.bench_pretraining
     python -m benchmarks.bench_pretraining --problem encapsulation --repeats 1
@@ -26,6 +28,7 @@ Writes ``benchmarks/results/real_data_pretraining.{json,md}``.
 """
 
 import argparse
+import json
 import tempfile
 import time
 import warnings
@@ -38,10 +41,13 @@ from sklearn.model_selection import GroupShuffleSplit
 from sklearn_lipnet import make_lipnet_pipeline, save_model
 from sklearn_lipnet.datasets import make_liposomes
 
-from ._environment import machine_info, machine_markdown, write_result
+from ._environment import RESULTS, machine_info, machine_markdown, write_result
 from .bench_real_data import HARD_WEIGHTS
 
 PROBLEMS = ("encapsulation", "lamellarity")
+#: Settings that change what a run measures: runs on disk are reused only
+#: when these match.
+SAME_MEASUREMENT = ("n_samples", "n_pretrain", "pretrain_epochs", "seed")
 OTHER = {"encapsulation": "lamellarity", "lamellarity": "encapsulation"}
 
 
@@ -107,11 +113,13 @@ def main():
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--models-dir", help="keep the pre-trained model files here")
+    p.add_argument("--fresh", action="store_true", help="drop earlier runs first")
     args = p.parse_args()
 
     folder = args.models_dir or tempfile.mkdtemp(prefix="lipnet-pretrained-")
     info = machine_info()
-    runs = []
+    runs = [] if args.fresh else earlier_runs(args)
+    done = {(r["target"], r["init"], r["n_labelled"], r["repeat"]) for r in runs}
     for target in args.problem:
         table, y = make_liposomes(
             args.n_samples,
@@ -140,6 +148,8 @@ def main():
             for n in args.n_labelled:
                 labelled = labelled_subset(train, y, n, rng)
                 for init in args.inits:
+                    if (target, init, int(n), repeat) in done:
+                        continue
                     extra = (
                         {} if init == "scratch" else {"warm_start_from": files[init]}
                     )
@@ -184,6 +194,18 @@ def main():
                     )
 
 
+def earlier_runs(args):
+    """The runs on disk that measured the same thing as this run would."""
+    path = RESULTS / "real_data_pretraining.json"
+    if not path.exists():
+        return []
+    earlier = json.loads(path.read_text())
+    settings = earlier.get("settings", {})
+    if any(settings.get(key) != getattr(args, key) for key in SAME_MEASUREMENT):
+        return []
+    return earlier["runs"]
+
+
 def report(runs, args, info):
     labels = {
         "scratch": "from scratch",
@@ -222,9 +244,10 @@ def report(runs, args, info):
                     if (run["target"], run["init"], run["n_labelled"])
                     == (target, init, n)
                 ]
-                cells.append(
-                    f"{np.mean(scores):.3f} ± {np.std(scores):.3f}" if scores else ""
-                )
+                cell = f"{np.mean(scores):.3f} ± {np.std(scores):.3f}" if scores else ""
+                if scores and len(scores) != args.repeats:
+                    cell += f" ({len(scores)} draws)"
+                cells.append(cell)
             if any(cells):
                 lines.append(f"| {labels[init]} | " + " | ".join(cells) + " |")
     lines += ["", "## Machine", "", machine_markdown(info)]
