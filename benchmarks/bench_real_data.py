@@ -69,6 +69,9 @@ VARIANTS = (
     "lipnet-ensemble3",
     "lipnet-ensemble3-tta",
     "lipnet-cosine60",
+    "lipnet-no-label-smoothing",
+    "lipnet-batch8",
+    "lipnet-input40",
     "svm-thesis",
     "svm-mask-free",
 )
@@ -81,6 +84,9 @@ LABELS = {
     "lipnet-ensemble3": "LipNet, soft vote of 3 seeds",
     "lipnet-ensemble3-tta": "LipNet, soft vote of 3 seeds, each with tta=True",
     "lipnet-cosine60": "LipNet, 60 epochs, cosine learning-rate schedule",
+    "lipnet-no-label-smoothing": "LipNet without label smoothing",
+    "lipnet-batch8": "LipNet, batch size 8 (4x the optimizer steps)",
+    "lipnet-input40": "LipNet, 40 x 40 px input (module__input_size=40)",
     "svm-thesis": "SVM on the thesis's features, automatic masks (old default)",
     "svm-mask-free": 'SVM on the mask-free features alone (features="mask_free")',
 }
@@ -162,6 +168,23 @@ def _lipnet(args, seed, **params):
     )
 
 
+def _cosine_schedule(args):
+    from skorch.callbacks import LRScheduler
+
+    epochs = 2 * args.epochs
+    schedule = LRScheduler("CosineAnnealingLR", T_max=epochs)
+    return {"max_epochs": epochs, "callbacks": [("lr_schedule", schedule)]}
+
+
+#: LipNet variants trained once per fold: their make_lipnet_pipeline settings.
+SINGLE_RUNS = {
+    "lipnet-cosine60": _cosine_schedule,
+    "lipnet-no-label-smoothing": lambda args: {"label_smoothing": 0.0},
+    "lipnet-batch8": lambda args: {"batch_size": 8},
+    "lipnet-input40": lambda args: {"module__input_size": 40},
+}
+
+
 def _fold_probabilities(model, table, y, splits):
     """Per fold: (test indices, probabilities, probabilities with tta, classes)."""
     out = []
@@ -190,18 +213,8 @@ def lipnet_family(wanted, args, table, y, splits):
             runs[seed, "seconds"] = time.perf_counter() - start
     predictions = {}
     for name in wanted:
-        if name == "lipnet-cosine60":
-            from skorch.callbacks import LRScheduler
-
-            epochs = 2 * args.epochs
-            model = _lipnet(
-                args,
-                args.seed,
-                max_epochs=epochs,
-                callbacks=[
-                    ("lr_schedule", LRScheduler("CosineAnnealingLR", T_max=epochs))
-                ],
-            )
+        if name in SINGLE_RUNS:
+            model = _lipnet(args, args.seed, **SINGLE_RUNS[name](args))
             start = time.perf_counter()
             probabilities = _fold_probabilities(model, table, y, splits)
             seconds = time.perf_counter() - start
