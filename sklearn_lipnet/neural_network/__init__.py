@@ -14,6 +14,7 @@ from ._classifier import LipNetClassifier
 from ._networks import (
     ARCHITECTURES,
     NETWORKS,
+    HybridLipNet,
     LipNet,
     LipNet1,
     LipNet2,
@@ -28,6 +29,7 @@ __all__ = [
     "BALANCE_STRATEGIES",
     "NETWORKS",
     "Augmentation",
+    "HybridLipNet",
     "LipNet",
     "LipNet1",
     "LipNet2",

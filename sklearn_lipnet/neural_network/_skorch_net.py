@@ -11,7 +11,7 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from skorch.utils import to_device, to_numpy
 
-from ._batching import EpochBatches, TensorDataset
+from ._batching import EpochBatches, TensorDataset, n_rows
 
 
 class LipNetNeuralNet(NeuralNetClassifier):
@@ -113,7 +113,7 @@ class LipNetNeuralNet(NeuralNetClassifier):
             loss = step["loss"].detach()
             losses.append(loss)
             self.history.record_batch(prefix + "_loss", loss)
-            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
+            self.history.record_batch(prefix + "_batch_size", n_rows(batch[0]))
             self.notify("on_batch_end", batch=batch, training=training, **step)
         if losses:
             values = torch.stack(losses).tolist()

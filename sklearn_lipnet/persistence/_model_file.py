@@ -16,6 +16,7 @@ callable ``train_split``) are not saved: a loaded model predicts, and refits
 without them.
 """
 
+import inspect
 import io
 import json
 import zipfile
@@ -134,6 +135,23 @@ class _Encoder:
         return encoded
 
 
+def _parameter_defaults(cls):
+    """The constructor defaults of an estimator class.
+
+    A parameter added to an estimator after a model file was written is not
+    in the file; the loaded estimator gets its default, which is what the
+    model was trained with.
+    """
+    if not hasattr(cls, "_get_param_names"):
+        return {}
+    parameters = inspect.signature(cls.__init__).parameters.values()
+    return {
+        parameter.name: parameter.default
+        for parameter in parameters
+        if parameter.default is not parameter.empty
+    }
+
+
 class _Decoder:
     """JSON data of a model file -> estimator tree, creating registry classes only.
 
@@ -185,6 +203,7 @@ class _Decoder:
         if hasattr(cls, "__dataclass_fields__"):
             return cls(**state)
         obj = cls.__new__(cls)
+        obj.__dict__.update(_parameter_defaults(cls))
         obj.__dict__.update(state)
         if "net" in value:
             obj.net_ = self._rebuild_net(obj, value["net"])
