@@ -28,6 +28,7 @@ _TORCH_NAMES = {
     "LipNetClassifier": ".neural_network",
     "load_model": ".persistence",
     "save_model": ".persistence",
+    "make_hybrid_pipeline": ".pipeline",
     "make_lipnet_pipeline": ".pipeline",
     "make_svm_pipeline": ".pipeline",
 }
@@ -50,6 +51,7 @@ __all__ = [
     "LipNetClassifier",
     "ParticleFeatures",
     "ParticlePreprocessor",
+    "make_hybrid_pipeline",
     "make_lipnet_pipeline",
     "make_svm_pipeline",
     "__version__",

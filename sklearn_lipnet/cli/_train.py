@@ -21,7 +21,10 @@ def add_parser(commands):
         "--model",
         choices=model_names(),
         default="lipnet4",
-        help="model to train (default: lipnet4)",
+        metavar="MODEL",
+        help="model to train: lipnet1, lipnet2, lipnet4, lipnet4c, lipnet6, "
+        "the same at a fixed physical scale (lipnet4c-fixed, ...), hybrid, "
+        "stacking or svm (default: lipnet4)",
     )
     add_model_options(parser, epochs=30)
     parser.set_defaults(func=run)

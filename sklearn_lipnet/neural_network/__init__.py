@@ -6,11 +6,17 @@
 augmentation of the training batches (:class:`Augmentation`), label
 smoothing, early stopping on a validation split. Underneath is a skorch
 ``NeuralNetClassifier`` that trains from tensors resident on the device.
+
+Given ``n_image_features``, the classifier reads each row as an image
+followed by a feature vector and trains :class:`HybridLipNet` on both;
+:class:`LipNetEmbedding` turns a trained network's penultimate layer into
+features for another model (the SVM).
 """
 
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
 from ._classifier import LipNetClassifier
+from ._embedding import LipNetEmbedding
 from ._networks import (
     ARCHITECTURES,
     NETWORKS,
@@ -37,5 +43,6 @@ __all__ = [
     "LipNet4c",
     "LipNet6",
     "LipNetClassifier",
+    "LipNetEmbedding",
     "MLPHead",
 ]
