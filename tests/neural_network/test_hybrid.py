@@ -138,23 +138,32 @@ def test_the_split_needs_a_flat_matrix_and_the_automatic_layout():
 
 
 def test_only_the_image_is_augmented():
-    generator = torch.Generator().manual_seed(0)
     image = torch.rand(6, 1, 8, 8)
-    features = torch.arange(12, dtype=torch.float32).view(6, 2)
-    labels = np.zeros(6, dtype=np.int64)
+    features = torch.rand(6, 2)
+    codes = np.arange(6, dtype=np.int64)  # one class per sample: tells them apart
     batches = EpochBatches(
-        TensorDataset({"image": image, "features": features}, labels),
+        TensorDataset({"image": image, "features": features}, codes),
         batch_size=6,
         training=True,
         augmentation=Augmentation(),
-        sampling_generator=generator,
+        sampling_generator=torch.Generator().manual_seed(0),
         augmentation_generator=torch.Generator().manual_seed(1),
     )
-    (batch, _), *_ = list(batches)
-    # the feature rows arrive untouched, and tell which samples were drawn
-    order = (batch["features"][:, 0] / 2).long()
-    torch.testing.assert_close(batch["features"], features[order])
-    assert not torch.allclose(batch["image"], image[order])
+    (batch, drawn), *_ = list(batches)
+    assert not torch.equal(drawn, torch.arange(6))  # shuffled
+    # the feature rows arrive untouched, with their own samples
+    torch.testing.assert_close(batch["features"], features[drawn], rtol=0, atol=0)
+    assert not torch.allclose(batch["image"], image[drawn])
+
+
+def test_training_augments_the_hybrid_s_images(shapes_with_noise_features):
+    X, y = shapes_with_noise_features
+    split = SIDE * SIDE
+    plain = LipNetClassifier(n_image_features=split, augment=False, **FAST)
+    augmented = LipNetClassifier(n_image_features=split, **FAST)
+    assert not np.allclose(
+        plain.fit(X, y).predict_proba(X), augmented.fit(X, y).predict_proba(X)
+    )
 
 
 def test_prediction_batches_of_a_dict_keep_order():
