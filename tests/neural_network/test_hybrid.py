@@ -112,6 +112,22 @@ def test_branch_widths_are_module_parameters(shapes_with_noise_features):
         LipNetClassifier(module__feature_units=5, **FAST).fit(X[:, : SIDE * SIDE], y)
 
 
+def test_validation_split_and_early_stopping_on_the_hybrid(shapes_with_noise_features):
+    X, y = shapes_with_noise_features
+    clf = LipNetClassifier(
+        n_image_features=SIDE * SIDE,
+        train_split=0.25,
+        patience=1,
+        max_epochs=6,
+        random_state=0,
+        lr=0.05,  # too large: the validation loss soon stops improving
+    ).fit(X, y)
+    history = clf.history_
+    assert all(np.isfinite(history[:, "valid_loss"]))
+    assert all(0 <= bacc <= 1 for bacc in history[:, "valid_bacc"])
+    assert len(history) < 6  # stopped early
+
+
 @pytest.mark.parametrize(
     "n_image_features, message",
     [
