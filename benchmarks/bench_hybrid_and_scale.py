@@ -12,7 +12,13 @@ The figure is laid out like the thesis's figure 22.
 
     nice python -m benchmarks.bench_hybrid_and_scale [--data DIR] [--device cuda]
 
-Writes ``benchmarks/results/bench_hybrid_and_scale.{md,json,png}``.
+Writes ``benchmarks/results/bench_hybrid_and_scale.{md,json,png}``. LipNet-4c
+trains worse than LipNet-4 at any scale, so two controls separate the
+architecture from the scale: LipNet-4c resized to 28 px and LipNet-4 on the
+fixed-scale canvas,
+
+    nice python -m benchmarks.bench_hybrid_and_scale --models lipnet4c \
+        lipnet4-fixed --name bench_hybrid_and_scale_controls
 """
 
 import time
@@ -35,23 +41,40 @@ NAME = "bench_hybrid_and_scale"
 MEASURES = ("tpr", "ppv", "f1")
 
 
+#: The models of issue 11, and two controls that separate the architecture
+#: from the scale (``--models lipnet4c lipnet4-fixed``).
+DEFAULT_MODELS = ("lipnet4", "svm", "hybrid", "stacking", "lipnet4c-fixed")
+CONTROLS = ("lipnet4c", "lipnet4-fixed")
+
+
 def models(args):
-    """The five models, as fresh estimators."""
+    """The models ``--models`` names, as fresh estimators."""
     network = dict(max_epochs=args.epochs, device=args.device, random_state=args.seed)
-    return {
-        "LipNet-4": make_lipnet_pipeline("lipnet4", **network),
-        "SVM": make_svm_pipeline(random_state=args.seed),
-        "Hybrid": make_hybrid_pipeline("lipnet4", **network),
-        "Stacking": make_stacking_classifier(
-            make_lipnet_pipeline("lipnet4", **network),
-            make_svm_pipeline(random_state=args.seed),
-            cv=args.stacking_cv,
-            random_state=args.seed,
+    fixed = dict(size=args.canvas_size, scale="fixed", **network)
+    factories = {
+        "lipnet4": ("LipNet-4", lambda: make_lipnet_pipeline("lipnet4", **network)),
+        "svm": ("SVM", lambda: make_svm_pipeline(random_state=args.seed)),
+        "hybrid": ("Hybrid", lambda: make_hybrid_pipeline("lipnet4", **network)),
+        "stacking": (
+            "Stacking",
+            lambda: make_stacking_classifier(
+                make_lipnet_pipeline("lipnet4", **network),
+                make_svm_pipeline(random_state=args.seed),
+                cv=args.stacking_cv,
+                random_state=args.seed,
+            ),
         ),
-        f"LipNet-4c fixed {args.canvas_size}px": make_lipnet_pipeline(
-            "lipnet4c", size=args.canvas_size, scale="fixed", **network
+        "lipnet4c-fixed": (
+            f"LipNet-4c fixed {args.canvas_size}px",
+            lambda: make_lipnet_pipeline("lipnet4c", **fixed),
+        ),
+        "lipnet4c": ("LipNet-4c", lambda: make_lipnet_pipeline("lipnet4c", **network)),
+        "lipnet4-fixed": (
+            f"LipNet-4 fixed {args.canvas_size}px",
+            lambda: make_lipnet_pipeline("lipnet4", **fixed),
         ),
     }
+    return {factories[key][0]: factories[key][1]() for key in args.models}
 
 
 def balanced_accuracy(cv):
@@ -155,12 +178,19 @@ def main():
     p = parser(__doc__.splitlines()[0], epochs=10, n_samples=600)
     p.add_argument("--canvas-size", type=int, default=48)
     p.add_argument("--stacking-cv", type=int, default=2)
+    p.add_argument(
+        "--models",
+        nargs="+",
+        choices=DEFAULT_MODELS + CONTROLS,
+        default=list(DEFAULT_MODELS),
+    )
+    p.add_argument("--name", default=NAME, help="result file stem")
     args = p.parse_args()
 
     start = time.perf_counter()
     summaries = {}
     for problem, (table, y) in datasets(args).items():
-        print(f"[{NAME}] {problem}: {len(y)} particles", flush=True)
+        print(f"[{args.name}] {problem}: {len(y)} particles", flush=True)
         results = compare_models(
             table,
             y,
@@ -175,7 +205,7 @@ def main():
     wall = time.perf_counter() - start
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    plot(summaries, RESULTS / f"{NAME}.png")
+    plot(summaries, RESULTS / f"{args.name}.png")
     settings = dict(vars(args))
     settings["class_weights"] = (
         "folder" if args.data else {p: BENCHMARK_WEIGHTS[p] for p in summaries}
@@ -191,13 +221,13 @@ def main():
             f"Produced by `python -m {RESULTS.parent.name}.{NAME}` with the "
             "settings below.",
             *sections,
-            f"![{NAME}]({NAME}.png)",
+            f"![{args.name}]({args.name}.png)",
             "## Settings\n\n" + "\n".join(f"- {k}: {v}" for k, v in settings.items()),
             "## Machine\n\n" + machine_markdown(info),
         ]
     )
     result = {"machine": info, "settings": settings, "wall_time_s": wall}
-    write_result(NAME, {**result, "results": summaries}, markdown)
+    write_result(args.name, {**result, "results": summaries}, markdown)
     print(markdown)
 
 
