@@ -1,4 +1,4 @@
-"""Particle data sets: real cut-outs from disk and synthetic liposomes.
+"""Particle data sets: real cut-outs from disk, synthetic liposomes and micrographs.
 
 Also the thesis's two problems (:data:`CLASSES`, :data:`THESIS_COUNTS`,
 :func:`thesis_proportions`) and the proportions of the default benchmark
@@ -7,6 +7,7 @@ Also the thesis's two problems (:data:`CLASSES`, :data:`THESIS_COUNTS`,
 
 from ._liposomes import make_liposomes
 from ._load import load_particles
+from ._micrographs import make_micrographs
 from ._save import save_particles
 from ._thesis import BENCHMARK_WEIGHTS, CLASSES, THESIS_COUNTS, thesis_proportions
 
@@ -16,6 +17,7 @@ __all__ = [
     "THESIS_COUNTS",
     "load_particles",
     "make_liposomes",
+    "make_micrographs",
     "save_particles",
     "thesis_proportions",
 ]
