@@ -30,11 +30,13 @@ _CORE, _RIM, _OUTSIDE = (0.0, 0.5), (0.75, 0.95), (1.15, 1.4)
 _MEMBRANE_BAND_NM, _LUMEN_BAND_NM = (0.0, 6.0), (6.0, 16.0)
 # The ice just beyond the outer edge, in nm outwards from it.
 _ICE_BAND_NM = (2.0, 8.0)
-# A body darker in its core than at its rim, and with no lighter band
-# inside its outer edge in most directions, is solid (an ice grain, a
-# crystal, debris): a membrane-bounded particle is darkest along its
-# membrane, where the line of sight runs tangentially through it.
-SOLID_CORE_TO_RIM, SOLID_LUMEN_TO_MEMBRANE = 1.2, 0.98
+# A body about as dark in its core as at its rim (or darker), and with no
+# lighter band inside its outer edge in most directions, is solid (an ice
+# grain, a crystal, debris): a membrane-bounded particle is darkest along
+# its membrane, where the line of sight runs tangentially through it.
+# (Thresholds set on make_micrographs, where the hollow and the solid
+# differ widely; see benchmarks/bench_micrographs.py.)
+SOLID_CORE_TO_RIM, SOLID_LUMEN_TO_MEMBRANE = 0.95, 0.98
 # A particle stands out from the ice around it: where, in more than this
 # fraction of the directions, the outside is nearly as dark as the membrane,
 # the outline is a pocket of something larger (the carbon film's edge).
