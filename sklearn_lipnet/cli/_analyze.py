@@ -197,7 +197,11 @@ def run(args):
     import pandas as pd
 
     from ..datasets import list_micrographs
-    from ..experiments import summarize_samples, write_analysis_report
+    from ..experiments import (
+        rebalanced_training,
+        summarize_samples,
+        write_analysis_report,
+    )
     from ..experiments._analysis import RESULT_COLUMNS
     from ..persistence import load_model
     from ..utils import machine_info
@@ -315,6 +319,7 @@ def run(args):
         "wall_time_s": wall,
         "micrographs_per_s": len(analysed) / wall if wall > 0 else float("nan"),
         "particles_per_s": len(particles) / wall if wall > 0 else float("nan"),
+        "rebalanced_training": rebalanced_training(model),
         "warnings": sorted(messages),
         "machine": machine_info(),
     }
@@ -329,6 +334,12 @@ def run(args):
         ),
         settings=settings,
     )
+    if settings["rebalanced_training"]:
+        log(
+            f"note: the model was trained on rebalanced classes "
+            f"({settings['rebalanced_training']}): counted fractions overstate "
+            "classes that are rare in the samples (see report.md)"
+        )
     if messages:
         log(
             f"note: {len(messages)} distinct warning(s) while analysing (all in "

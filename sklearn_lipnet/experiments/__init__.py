@@ -11,7 +11,11 @@ per-sample class fractions (with bootstrap intervals) and size statistics,
 and :func:`write_analysis_report` writes what ``lipnet analyze`` reports.
 """
 
-from ._analysis import analyze_micrograph, try_analyze_micrograph
+from ._analysis import (
+    analyze_micrograph,
+    rebalanced_training,
+    try_analyze_micrograph,
+)
 from ._compare import ModelResult, class_order, compare_models, training_history
 from ._micrograph_report import (
     class_colours,
@@ -34,6 +38,7 @@ __all__ = [
     "draw_overlay",
     "format_results",
     "plot_size_histograms",
+    "rebalanced_training",
     "size_statistics",
     "summarize_samples",
     "thesis_confusion",

@@ -18,7 +18,7 @@ from ..detection import find_particles
 from ..utils._files import write_atomically
 from ._micrograph_report import class_colours, draw_overlay
 
-__all__ = ["analyze_micrograph", "try_analyze_micrograph"]
+__all__ = ["analyze_micrograph", "rebalanced_training", "try_analyze_micrograph"]
 
 #: Columns of the per-particle rows, before the class probabilities.
 RESULT_COLUMNS = (
@@ -143,3 +143,42 @@ def try_analyze_micrograph(path, model, **kwargs):
         "seconds": time.perf_counter() - start,
         "warnings": sorted({str(w.message) for w in caught}),
     }
+
+
+def rebalanced_training(model):
+    """How ``model`` was trained on rebalanced classes, or None.
+
+    A classifier trained on rebalanced classes (oversampling, class
+    weights, a resampling step) leans towards the rare classes; counting its
+    predictions then overstates them in samples where they are rare.
+
+    Parameters
+    ----------
+    model : estimator or pipeline
+
+    Returns
+    -------
+    description : str or None
+        The settings that rebalance, e.g. ``"lipnet__balance='oversample'"``.
+
+    Examples
+    --------
+    >>> from sklearn.svm import SVC
+    >>> from sklearn_lipnet.experiments import rebalanced_training
+    >>> rebalanced_training(SVC(class_weight="balanced"))
+    "class_weight='balanced'"
+    >>> rebalanced_training(SVC()) is None
+    True
+    """
+    found = []
+    params = model.get_params(deep=True) if hasattr(model, "get_params") else {}
+    for name, value in params.items():
+        last = name.rsplit("__", 1)[-1]
+        if last == "balance" and value is not None:
+            found.append(f"{name}={value!r}")
+        elif last == "class_weight" and value is not None:
+            found.append(f"{name}={value!r}")
+    for name, step in getattr(model, "steps", []):
+        if hasattr(step, "fit_resample"):
+            found.append(f"a {type(step).__name__} step ({name!r})")
+    return ", ".join(found) or None

@@ -79,8 +79,8 @@ def draw_overlay(image, particles, colours, *, max_side=1600):
     >>> particles = pd.DataFrame({"mask": [disc], "cutout_y0": [20],
     ...                           "cutout_x0": [20], "class": ["uni"]})
     >>> overlay = draw_overlay(image, particles, {"uni": (255, 0, 0)})
-    >>> overlay.shape, tuple(overlay[30 - 8, 30])  # the outline, in red
-    ((64, 64, 3), (255, 0, 0))
+    >>> overlay.shape, overlay[30 - 8, 30].tolist()  # the outline, in red
+    ((64, 64, 3), [255, 0, 0])
     """
     height, width = np.shape(image)
     factor = max(1, int(np.ceil(max(height, width) / max_side)))
@@ -104,10 +104,13 @@ def draw_overlay(image, particles, colours, *, max_side=1600):
     picture = Image.fromarray(overlay)
     draw = ImageDraw.Draw(picture)
     counts = particles["class"].astype(str).value_counts()
-    for k, (label, colour) in enumerate(colours.items()):
+    legend = [f"{label}: {counts.get(label, 0)}" for label in colours]
+    width = 28 + 7 * max(map(len, legend))
+    draw.rectangle([2, 2, width, 8 + 14 * len(legend)], fill=(0, 0, 0))
+    for k, (text, colour) in enumerate(zip(legend, colours.values())):
         y = 6 + 14 * k
         draw.rectangle([6, y, 16, y + 10], fill=colour)
-        draw.text((22, y - 1), f"{label}: {counts.get(label, 0)}", fill=(255, 255, 255))
+        draw.text((22, y - 1), text, fill=(255, 255, 255))
     return np.asarray(picture)
 
 
@@ -262,6 +265,17 @@ def write_analysis_report(
         "disc of each particle's area.",
         "",
     ]
+    if settings.get("rebalanced_training"):
+        lines += [
+            "**Note:** the model was trained on rebalanced classes "
+            f"({settings['rebalanced_training']}). Such a model leans towards "
+            "the rare classes, so counting its predictions overstates them in "
+            "samples where they are rare. For class fractions, train a network "
+            "without rebalancing (`lipnet train --sampling none`; the SVM always "
+            "weights its classes) on particles in "
+            "proportions like the samples'.",
+            "",
+        ]
     for sample, micrographs in samples.items():
         chosen = (
             particles[particles["sample"] == sample] if len(particles) else particles
