@@ -240,6 +240,14 @@ def run(args):
         }
         tasks.append((row.path, model, kwargs))
     n_samples = listed["sample"].nunique()
+    unknown = int(listed["pixel_size_nm"].isna().sum())
+    if unknown:
+        print(
+            f"lipnet: note: {unknown} micrograph(s) have no pixel size; taken as "
+            "1 nm per pixel (give --pixel-size-nm, or a pixel_size_nm column in "
+            "an index file)",
+            file=sys.stderr,
+        )
     log(
         f"Analysing {len(tasks)} micrographs of {n_samples} sample(s) from "
         f"{args.micrographs} with {args.model} (classes: {', '.join(classes)})"
@@ -310,7 +318,8 @@ def run(args):
         "n_micrographs_skipped": len(skipped),
         "n_particles": len(particles),
         **finder_settings,
-        "pixel_size_nm": args.pixel_size_nm,
+        "pixel_size_nm_default": args.pixel_size_nm or 1.0,
+        "n_micrographs_without_pixel_size": unknown,
         "include_cut": args.include_border,
         "bootstrap": args.bootstrap,
         "seed": args.seed,
@@ -348,8 +357,10 @@ def run(args):
     counted = summary[summary["class"] != "all"]
     for sample, group in counted.groupby("sample", sort=False):
         parts = ", ".join(
-            f"{label} {100 * fraction:.1f} %"
-            for label, fraction in zip(group["class"], group["fraction"])
+            f"{label} {100 * fraction:.1f} % (expected {100 * expected:.1f} %)"
+            for label, fraction, expected in zip(
+                group["class"], group["fraction"], group["expected_fraction"]
+            )
         )
         print(f"{sample}: {int(group['n'].sum())} particles: {parts}")
     print(

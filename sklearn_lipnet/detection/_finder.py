@@ -154,10 +154,11 @@ def _drop_nested(outlines):
 
 
 def find_outlines(image, pixel_size_nm, settings):
-    """The outlines of the particles in one micrograph, unfiltered by score.
+    """The outlines of the particles in one micrograph.
 
-    Returns the outlines (with their ``score``) in the size range that are
-    membrane-bounded particles, nested ones dropped.
+    Returns the outlines of membrane-bounded particles in the size range
+    with at least ``min_score``; then those lying inside another are dropped
+    (after the score, so that a faint outline cannot hide a clear one).
     """
     image = np.asarray(image, dtype=np.float32)
     factor = working_factor(pixel_size_nm)
@@ -199,7 +200,7 @@ def find_outlines(image, pixel_size_nm, settings):
         diameter_nm = 2 * np.sqrt(outline.area / np.pi) * pixel_size_nm
         if not 2 * min_radius <= diameter_nm <= 2 * max_radius:
             continue
-        if outline.rejected:
+        if outline.rejected or outline.score < settings["min_score"]:
             continue
         outlines.append(outline)
     return _drop_nested(outlines)
@@ -250,8 +251,6 @@ def find_in_micrograph(image, pixel_size_nm, settings):
     surrounding = int(round(settings["surrounding_nm"] / pixel_size_nm))
     records = []
     for outline in outlines:
-        if outline.score < settings["min_score"]:
-            continue
         cut = _cut_out(image, outline, surrounding)
         if cut is None:
             continue

@@ -79,7 +79,7 @@ def draw_overlay(image, particles, colours, *, max_side=1600):
     >>> particles = pd.DataFrame({"mask": [disc], "cutout_y0": [20],
     ...                           "cutout_x0": [20], "class": ["uni"]})
     >>> overlay = draw_overlay(image, particles, {"uni": (255, 0, 0)})
-    >>> overlay.shape, overlay[30 - 8, 30].tolist()  # the outline, in red
+    >>> overlay.shape, overlay[30 + 8, 30].tolist()  # the outline, in red
     ((64, 64, 3), [255, 0, 0])
     """
     height, width = np.shape(image)
@@ -162,20 +162,28 @@ def plot_size_histograms(particles, classes, colours, path, *, title):
     plt.close(fig)
 
 
+def _share(rows, name, low, high):
+    return [
+        f"{100 * f:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}]"
+        for f, lo, hi in zip(rows[name], rows[low], rows[high])
+    ]
+
+
 def _fraction_table(summary, sample, classes):
     rows = summary[(summary["sample"] == sample) & summary["class"].isin(classes)]
     table = pd.DataFrame(
         {
             "class": rows["class"],
             "particles": rows["n"],
-            "fraction": [
-                f"{100 * f:.1f} % [{100 * lo:.1f}, {100 * hi:.1f}]"
-                for f, lo, hi in zip(
-                    rows["fraction"], rows["fraction_low"], rows["fraction_high"]
-                )
-            ],
+            "counted fraction": _share(
+                rows, "fraction", "fraction_low", "fraction_high"
+            ),
         }
     )
+    if "expected_fraction" in rows.columns:
+        table["expected fraction"] = _share(
+            rows, "expected_fraction", "expected_low", "expected_high"
+        )
     return table.to_markdown(index=False)
 
 
@@ -258,11 +266,15 @@ def write_analysis_report(
         f"{settings.get('wall_time_s', 0):.1f} s. Model: "
         f"`{settings.get('model')}` (classes: {', '.join(map(str, classes))}).",
         "",
-        f"Fractions and sizes count {counted}. Fractions are the model's "
-        "predictions counted per class, with 95 % percentile-bootstrap "
-        "intervals over the sample's particles; a model's per-class errors "
-        "shift them (see its per-class report). Diameters are those of the "
-        "disc of each particle's area.",
+        f"Fractions and sizes count {counted}. The counted fraction of a "
+        "class is the share of particles classified into it; the expected "
+        "fraction is the mean of its probability over the particles (a "
+        "particle the model hesitates about counts partly for each class), "
+        "the better estimate when the model was trained on particles in "
+        "proportions like the samples' without rebalancing. Both come with "
+        "95 % percentile-bootstrap intervals over the sample's particles; a "
+        "model's per-class errors shift them (see its per-class report). "
+        "Diameters are those of the disc of each particle's area.",
         "",
     ]
     if settings.get("rebalanced_training"):
@@ -313,8 +325,8 @@ def write_analysis_report(
         "- `particles.csv`: every particle: sample, micrograph, position and "
         "bounding box (pixels), diameter, detection score, cut by the border, "
         "class and the probability of each class",
-        "- `summary.csv`: per sample and class: counts, fractions with "
-        "intervals, diameter mean, sd, D10, D50, D90",
+        "- `summary.csv`: per sample and class: counts, counted and "
+        "expected fractions with intervals, diameter mean, sd, D10, D50, D90",
         "- `overlays/`: each micrograph with the outlines of its particles",
         "- `settings.json`: model, finder settings, timings, machine",
         "",

@@ -18,20 +18,44 @@ def _check_table(particles, needed):
         raise ValueError(f"particles lacks the column(s) {missing}.")
 
 
+def _resampled_means(values, n_bootstrap, rng, chunk=200):
+    """Column means of ``values`` (n x k) over bootstrap resamples of its rows.
+
+    Each resample draws ``n`` rows with replacement, i.e. row counts from a
+    multinomial distribution; chunks keep the memory at ``chunk * n``.
+    """
+    n = len(values)
+    means = []
+    for start in range(0, n_bootstrap, chunk):
+        size = min(chunk, n_bootstrap - start)
+        counts = rng.multinomial(n, np.full(n, 1 / n), size=size)
+        means.append(counts @ values / n)
+    return np.concatenate(means)
+
+
 def class_fractions(
     particles, classes, *, n_bootstrap=1000, confidence=0.95, random_state=0
 ):
     """Counts and fractions of each class per sample, with bootstrap intervals.
 
-    The interval is the percentile bootstrap over the sample's particles:
-    ``n_bootstrap`` resamples of its ``n`` particles with replacement, which
-    for class counts is a draw from the multinomial distribution of the
-    observed fractions (drawn so, without materialising the resamples).
+    Two estimates of a class's share in a sample: the fraction of particles
+    classified into it (``fraction``), and, where the table has the class
+    probabilities (columns ``p_<class>``), their mean over the particles
+    (``expected_fraction``: each particle counts with its probability, so a
+    particle the model hesitates about is not counted wholly as one class).
+    The second is the better estimate when the probabilities are
+    calibrated for the sample, as those of a model trained on particles in
+    similar proportions without rebalancing are.
+
+    The intervals are percentile bootstrap intervals over the sample's
+    particles: ``n_bootstrap`` resamples of its ``n`` particles with
+    replacement, the same resamples for both estimates.
 
     Parameters
     ----------
     particles : pandas.DataFrame
-        One row per particle with ``sample`` and ``class`` columns.
+        One row per particle with ``sample`` and ``class`` columns, and
+        optionally ``p_<class>`` for every class.
     classes : sequence of str
         The classes to report, in order; classes no particle has get 0.
     n_bootstrap : int, default=1000
@@ -46,19 +70,22 @@ def class_fractions(
     fractions : pandas.DataFrame
         One row per sample and class: ``sample``, ``class``, ``n`` (count),
         ``n_sample`` (the sample's particles), ``fraction``,
-        ``fraction_low``, ``fraction_high``.
+        ``fraction_low``, ``fraction_high`` and, with probabilities,
+        ``expected_fraction``, ``expected_low``, ``expected_high``.
 
     Examples
     --------
     >>> import pandas as pd
     >>> from sklearn_lipnet.experiments import class_fractions
     >>> particles = pd.DataFrame({"sample": ["a"] * 100,
-    ...                           "class": ["uni"] * 90 + ["multi"] * 10})
+    ...                           "class": ["uni"] * 90 + ["multi"] * 10,
+    ...                           "p_uni": [0.9] * 90 + [0.4] * 10})
+    >>> particles["p_multi"] = 1 - particles["p_uni"]
     >>> table = class_fractions(particles, ["uni", "multi"], random_state=0)
-    >>> table[["class", "n", "fraction"]]
-       class   n  fraction
-    0    uni  90       0.9
-    1  multi  10       0.1
+    >>> table[["class", "n", "fraction", "expected_fraction"]]
+       class   n  fraction  expected_fraction
+    0    uni  90       0.9               0.85
+    1  multi  10       0.1               0.15
     >>> bool(table["fraction_low"][1] < 0.1 < table["fraction_high"][1])
     True
     """
@@ -70,39 +97,46 @@ def class_fractions(
     if not isinstance(confidence, Real) or not 0 < confidence < 1:
         raise ValueError(f"confidence must be in (0, 1), got {confidence!r}.")
     rng = check_random_state(random_state)
-    classes = list(classes)
+    classes = [str(label) for label in classes]
+    probability_columns = [f"p_{label}" for label in classes]
+    expected = all(column in particles.columns for column in probability_columns)
     tail = 100 * (1 - confidence) / 2
     rows = []
     for sample, group in particles.groupby("sample", sort=False):
-        counts = group["class"].value_counts().reindex(classes, fill_value=0)
-        n = int(len(group))
-        observed = counts.to_numpy() / n
-        resampled = rng.multinomial(n, observed, size=n_bootstrap) / n
-        low, high = np.percentile(resampled, [tail, 100 - tail], axis=0)
-        for k, label in enumerate(classes):
-            rows.append(
-                {
-                    "sample": sample,
-                    "class": label,
-                    "n": int(counts.iloc[k]),
-                    "n_sample": n,
-                    "fraction": float(observed[k]),
-                    "fraction_low": float(low[k]),
-                    "fraction_high": float(high[k]),
-                }
+        labels = group["class"].astype(str).to_numpy()
+        values = (labels[:, None] == np.array(classes)[None, :]).astype(float)
+        if expected:
+            values = np.hstack(
+                [values, group[probability_columns].to_numpy(dtype=float)]
             )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "sample",
-            "class",
-            "n",
-            "n_sample",
-            "fraction",
-            "fraction_low",
-            "fraction_high",
-        ],
-    )
+        n = len(group)
+        observed = values.mean(axis=0)
+        low, high = np.percentile(
+            _resampled_means(values, n_bootstrap, rng), [tail, 100 - tail], axis=0
+        )
+        k = len(classes)
+        for j, label in enumerate(classes):
+            row = {
+                "sample": sample,
+                "class": label,
+                "n": int(values[:, j].sum()),
+                "n_sample": n,
+                "fraction": float(observed[j]),
+                "fraction_low": float(low[j]),
+                "fraction_high": float(high[j]),
+            }
+            if expected:
+                row.update(
+                    expected_fraction=float(observed[k + j]),
+                    expected_low=float(low[k + j]),
+                    expected_high=float(high[k + j]),
+                )
+            rows.append(row)
+    columns = ["sample", "class", "n", "n_sample"]
+    columns += ["fraction", "fraction_low", "fraction_high"]
+    if expected:
+        columns += ["expected_fraction", "expected_low", "expected_high"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def size_statistics(particles, classes):
@@ -172,7 +206,8 @@ def summarize_samples(
     ----------
     particles : pandas.DataFrame
         One row per particle: ``sample``, ``class`` (predicted),
-        ``diameter_nm`` and optionally ``cut_by_border``.
+        ``diameter_nm`` and optionally ``cut_by_border`` and the class
+        probabilities ``p_<class>``.
     classes : sequence of str
         The model's classes, in report order.
     include_cut : bool, default=False
@@ -186,7 +221,7 @@ def summarize_samples(
     -------
     summary : pandas.DataFrame
         One row per sample and class (and ``"all"``): the columns of
-        :func:`class_fractions` (fractions of ``"all"`` are 1) joined with
+        :func:`class_fractions` (the shares of ``"all"`` are 1) joined with
         those of :func:`size_statistics`.
 
     See Also
@@ -221,9 +256,10 @@ def summarize_samples(
     summary = sizes.merge(
         fractions.drop(columns="n"), on=["sample", "class"], how="left"
     )
-    everything = summary["class"] == "all"
-    summary.loc[everything, ["fraction", "fraction_low", "fraction_high"]] = 1.0
+    share_columns = [
+        c for c in fractions.columns if c.startswith(("fraction", "expected"))
+    ]
+    summary.loc[summary["class"] == "all", share_columns] = 1.0
     summary["n_sample"] = summary.groupby("sample")["n"].transform("max")
-    columns = ["sample", "class", "n", "n_sample", "fraction", "fraction_low"]
-    columns += ["fraction_high", *SIZE_COLUMNS]
+    columns = ["sample", "class", "n", "n_sample", *share_columns, *SIZE_COLUMNS]
     return summary[columns]
