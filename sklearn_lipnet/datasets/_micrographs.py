@@ -172,17 +172,18 @@ def _micrograph(draw_label, carried, rng, *, problem, shape, pixel_size_nm, sett
         ice_area *= min(1.0, 0.5 + film[1] / min(shape))
     covered, target = 0.0, settings["crowding"] * ice_area
     scene_for = SCENES[problem]
-    placed, label = [], carried
+    placed, left_over = [], carried
     while covered < target:
-        label = draw_label() if label is None else label
+        label = draw_label() if left_over is None else left_over
         scene_rng = np.random.default_rng(rng.integers(2**63))
         scene = scene_for(label, scene_rng, pixel_size_nm, context=False)
         position = field.place(_enclosing_radius(scene.particle))
         if position is None:
+            left_over = label
             break
         placed.append((label, scene, position))
         covered += np.pi * scene.particle[0].radius ** 2
-        label = None
+        left_over = None
 
     density = np.zeros(shape, dtype=np.float32)
     for _, scene, position in placed:
@@ -219,7 +220,7 @@ def _micrograph(draw_label, carried, rng, *, problem, shape, pixel_size_nm, sett
         records.append(
             {**_particle_record(mask, box, shape, pixel_size_nm), "class": label}
         )
-    return image, records, label
+    return image, records, left_over
 
 
 def make_micrographs(

@@ -181,3 +181,27 @@ def test_list_a_folder_per_sample_and_an_index(tmp_path):
         list_micrographs(tmp_path / "empty")
     with pytest.raises(FileNotFoundError):
         list_micrographs(tmp_path / "missing")
+
+
+def test_a_particle_that_does_not_fit_goes_into_the_next_micrograph():
+    # So that large particles, which fail to fit more often, are not
+    # under-represented.
+    from sklearn_lipnet.datasets._micrographs import _micrograph
+
+    settings = {
+        "crowding": 0.6,
+        "overlap": 0.0,
+        "film_edge": 0.0,
+        "ice_grains": 0.0,
+        "noise": 1.0,
+    }
+    kwargs = {"problem": "lamellarity", "shape": (160, 160), "pixel_size_nm": 1.0}
+    rng = np.random.default_rng(0)
+    _, placed, left_over = _micrograph(
+        lambda: "unilamellar", None, rng, settings=settings, **kwargs
+    )
+    assert left_over == "unilamellar"  # the field filled up before the target
+    _, placed, _ = _micrograph(
+        lambda: "unilamellar", "multilamellar", rng, settings=settings, **kwargs
+    )
+    assert placed[0]["class"] == "multilamellar"
