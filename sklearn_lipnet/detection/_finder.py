@@ -39,7 +39,7 @@ DEFAULTS = {
     "surrounding_nm": 50.0,
     "min_diameter_nm": 25.0,
     "max_diameter_nm": 400.0,
-    "min_score": 2.0,
+    "min_score": 1.0,
 }
 
 
@@ -338,9 +338,11 @@ def find_particles(
         thesis's cut-outs have 50 px), less where the micrograph ends.
     min_diameter_nm, max_diameter_nm : float, default=25.0, 400.0
         Size range of the particles sought.
-    min_score : float, default=2.0
+    min_score : float, default=1.0
         Lowest membrane contrast of a particle, in noise standard deviations
-        of the band-pass (the 25th percentile along its outline).
+        of the band-pass (the 25th percentile along its outline). Closely
+        stacked lamellae score lower than a lone membrane: their neighbours
+        darken the band-pass's surround.
     n_jobs : int, default=None
         Micrographs searched in parallel (joblib semantics).
 

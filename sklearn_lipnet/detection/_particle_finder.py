@@ -32,7 +32,7 @@ class ParticleFinder(TransformerMixin, BaseEstimator):
         Smallest particle sought.
     max_diameter_nm : float, default=400.0
         Largest particle sought.
-    min_score : float, default=2.0
+    min_score : float, default=1.0
         Lowest membrane contrast of a particle, in noise standard deviations.
     n_jobs : int, default=None
         Micrographs searched in parallel (joblib semantics).
