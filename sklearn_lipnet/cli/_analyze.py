@@ -346,8 +346,8 @@ def run(args):
     if settings["rebalanced_training"]:
         log(
             f"note: the model was trained on rebalanced classes "
-            f"({settings['rebalanced_training']}): counted fractions overstate "
-            "classes that are rare in the samples (see report.md)"
+            f"({settings['rebalanced_training']}): its fractions are tuned to "
+            "balanced classes, not to the samples' (see report.md)"
         )
     if messages:
         log(

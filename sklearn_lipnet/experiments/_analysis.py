@@ -149,8 +149,9 @@ def rebalanced_training(model):
     """How ``model`` was trained on rebalanced classes, or None.
 
     A classifier trained on rebalanced classes (oversampling, class
-    weights, a resampling step) leans towards the rare classes; counting its
-    predictions then overstates them in samples where they are rare.
+    weights, a resampling step) has its decisions and probabilities tuned to
+    balanced classes, not to samples in which a class is rare, so the class
+    fractions it gives for such samples shift.
 
     Parameters
     ----------

@@ -270,8 +270,8 @@ def write_analysis_report(
         "class is the share of particles classified into it; the expected "
         "fraction is the mean of its probability over the particles (a "
         "particle the model hesitates about counts partly for each class), "
-        "the better estimate when the model was trained on particles in "
-        "proportions like the samples' without rebalancing. Both come with "
+        "the better estimate when the probabilities are calibrated for the "
+        "samples (docs/micrographs.md compares the two). Both come with "
         "95 % percentile-bootstrap intervals over the sample's particles; a "
         "model's per-class errors shift them (see its per-class report). "
         "Diameters are those of the disc of each particle's area.",
@@ -280,12 +280,12 @@ def write_analysis_report(
     if settings.get("rebalanced_training"):
         lines += [
             "**Note:** the model was trained on rebalanced classes "
-            f"({settings['rebalanced_training']}). Such a model leans towards "
-            "the rare classes, so counting its predictions overstates them in "
-            "samples where they are rare. For class fractions, train a network "
-            "without rebalancing (`lipnet train --sampling none`; the SVM always "
-            "weights its classes) on particles in "
-            "proportions like the samples'.",
+            f"({settings['rebalanced_training']}). Its decisions and "
+            "probabilities are tuned to balanced classes, not to samples in "
+            "which a class is rare, which shifts the fractions. For class "
+            "fractions, train a network without rebalancing (`lipnet train "
+            "--sampling none`; the SVM always weights its classes) on particles "
+            "in proportions like the samples'.",
             "",
         ]
     for sample, micrographs in samples.items():
