@@ -196,6 +196,18 @@ def save_micrographs(
     See Also
     --------
     list_micrographs : List the micrographs written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklearn_lipnet.datasets import make_micrographs, save_micrographs
+    >>> micrographs, truth = make_micrographs(2, shape=128, random_state=0)
+    >>> root = save_micrographs(micrographs, tempfile.mkdtemp(), particles=truth,
+    ...                         sample="batch-1")
+    >>> sorted(p.relative_to(root).as_posix() for p in root.rglob("*.*"))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['batch-1/micrograph-0.tif', 'batch-1/micrograph-1.tif', 'micrographs.csv',
+     'particles.csv']
     """
     root = Path(path)
     if "id" not in micrographs.columns or "image" not in micrographs.columns:

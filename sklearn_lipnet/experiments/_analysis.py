@@ -84,6 +84,26 @@ def analyze_micrograph(
     See Also
     --------
     try_analyze_micrograph : The same, returning errors instead of raising.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pandas as pd
+    >>> from sklearn.dummy import DummyClassifier
+    >>> from sklearn.pipeline import make_pipeline
+    >>> from sklearn.preprocessing import FunctionTransformer
+    >>> from sklearn_lipnet.datasets import (list_micrographs, make_micrographs,
+    ...                                      save_micrographs)
+    >>> from sklearn_lipnet.experiments import analyze_micrograph
+    >>> sizes = FunctionTransformer(lambda table: table[["diameter_nm"]].to_numpy())
+    >>> model = make_pipeline(sizes, DummyClassifier()).fit(
+    ...     pd.DataFrame({"diameter_nm": [50.0, 150.0]}), ["small", "large"])
+    >>> micrographs, truth = make_micrographs(1, shape=384, random_state=0)
+    >>> listed = list_micrographs(save_micrographs(micrographs, tempfile.mkdtemp()))
+    >>> rows = analyze_micrograph(listed["path"][0], model, sample="a",
+    ...                           micrograph=listed["id"][0])
+    >>> len(rows) == len(truth), list(rows.columns[-3:])
+    (True, ['class', 'p_large', 'p_small'])
     """
     image = read_image(path)
     size = None if pixel_size_nm is None or np.isnan(pixel_size_nm) else pixel_size_nm
@@ -120,9 +140,27 @@ def analyze_micrograph(
 def try_analyze_micrograph(path, model, **kwargs):
     """:func:`analyze_micrograph`, reporting instead of raising.
 
-    Returns a dict: ``rows`` (or None), ``error`` (None, or one line naming
-    the problem), ``seconds`` and ``warnings`` (distinct messages raised
-    while analysing). An interrupt is not caught.
+    An interrupt is not caught.
+
+    Parameters
+    ----------
+    path : path-like
+        The micrograph file.
+    model : fitted classifier or pipeline
+        As for :func:`analyze_micrograph`.
+    **kwargs
+        The other arguments of :func:`analyze_micrograph`.
+
+    Returns
+    -------
+    result : dict
+        ``rows`` (or None), ``error`` (None, or one line naming the
+        problem), ``seconds`` and ``warnings`` (distinct messages raised
+        while analysing).
+
+    See Also
+    --------
+    analyze_micrograph : The analysis itself.
     """
     start = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:

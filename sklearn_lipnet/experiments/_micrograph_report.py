@@ -29,7 +29,24 @@ _PALETTE = (
 
 
 def class_colours(classes):
-    """An RGB colour (0-255 ints) for each class, by position."""
+    """An RGB colour (0-255 ints) for each class, by position.
+
+    Parameters
+    ----------
+    classes : sequence
+        The classes, in report order.
+
+    Returns
+    -------
+    colours : dict of {str: (int, int, int)}
+        Colour-blind-friendly colours (Okabe and Ito), repeating after seven.
+
+    Examples
+    --------
+    >>> from sklearn_lipnet.experiments import class_colours
+    >>> class_colours(["unilamellar", "multilamellar"])
+    {'unilamellar': (0, 114, 178), 'multilamellar': (230, 159, 0)}
+    """
     return {str(label): _PALETTE[k % len(_PALETTE)] for k, label in enumerate(classes)}
 
 
@@ -129,6 +146,23 @@ def plot_size_histograms(particles, classes, colours, path, *, title):
         PNG to write (whole or not at all).
     title : str
         Figure title.
+
+    See Also
+    --------
+    write_analysis_report : Writes one such figure per sample.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from sklearn_lipnet.experiments import class_colours, plot_size_histograms
+    >>> particles = pd.DataFrame({"class": ["uni"] * 30 + ["multi"] * 10,
+    ...                           "diameter_nm": [80.0] * 30 + [150.0] * 10})
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "sizes.png"
+    >>> plot_size_histograms(particles, ["uni", "multi"],
+    ...                      class_colours(["uni", "multi"]), path, title="a")
+    >>> path.stat().st_size > 0
+    True
     """
     import matplotlib
 
@@ -243,6 +277,29 @@ def write_analysis_report(
     -------
     report : pathlib.Path
         ``out / "report.md"``.
+
+    See Also
+    --------
+    summarize_samples : The summary.
+    draw_overlay : The overlays ``lipnet analyze`` writes beside the report.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import pandas as pd
+    >>> from sklearn_lipnet.experiments import (summarize_samples,
+    ...                                         write_analysis_report)
+    >>> particles = pd.DataFrame({
+    ...     "sample": "a", "micrograph": "m0", "class": ["uni", "uni", "multi"],
+    ...     "diameter_nm": [80.0, 90.0, 150.0], "cut_by_border": False})
+    >>> out = pathlib.Path(tempfile.mkdtemp())
+    >>> report = write_analysis_report(
+    ...     out, particles=particles,
+    ...     summary=summarize_samples(particles, ["uni", "multi"]),
+    ...     samples={"a": [("m0", None)]}, classes=["uni", "multi"],
+    ...     skipped=pd.DataFrame(), settings={"model": "m.lipnet"})
+    >>> sorted(path.name for path in out.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+    ['particles.csv', 'report.md', 'settings.json', 'sizes_a.png', 'summary.csv']
     """
     colours = class_colours(classes)
     write_atomically(out / "particles.csv", lambda t: particles.to_csv(t, index=False))

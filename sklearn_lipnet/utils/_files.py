@@ -23,6 +23,16 @@ def write_atomically(path, write):
     Returns
     -------
     path : pathlib.Path
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sklearn_lipnet.utils._files import write_atomically
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
+    >>> write_atomically(path, lambda target: target.write_text("a,b\\n"))
+    PosixPath(...table.csv')
+    >>> [p.name for p in path.parent.iterdir()]  # no temporary file left
+    ['table.csv']
     """
     path = Path(path)
     temporary = path.with_name(f".{path.stem}.partial{path.suffix}")
