@@ -270,6 +270,7 @@ def run(args):
                 )
             skipped.append(
                 {
+                    "position": position,
                     "sample": record["sample"],
                     "micrograph": record["id"],
                     "path": record["path"],
@@ -289,6 +290,8 @@ def run(args):
             f"{_duration(elapsed)} elapsed, ~{_duration(left)} left"
         )
     wall = time.perf_counter() - start
+    # Listed order, not the order in which parallel workers finished.
+    skipped = sorted(skipped, key=lambda record: record.pop("position"))
 
     analysed = [frame for frame in rows if frame is not None]
     columns = [*RESULT_COLUMNS, *(f"p_{label}" for label in classes)]

@@ -6,7 +6,7 @@ Also the thesis's two problems (:data:`CLASSES`, :data:`THESIS_COUNTS`,
 """
 
 from ._liposomes import make_liposomes
-from ._load import load_particles
+from ._load import SkippedParticlesWarning, load_particles
 from ._micrograph_files import list_micrographs, save_micrographs
 from ._micrographs import make_micrographs
 from ._save import save_particles
@@ -15,6 +15,7 @@ from ._thesis import BENCHMARK_WEIGHTS, CLASSES, THESIS_COUNTS, thesis_proportio
 __all__ = [
     "BENCHMARK_WEIGHTS",
     "CLASSES",
+    "SkippedParticlesWarning",
     "THESIS_COUNTS",
     "list_micrographs",
     "load_particles",

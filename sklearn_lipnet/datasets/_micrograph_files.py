@@ -53,7 +53,7 @@ def _from_folder(root):
 
 
 def _from_index(path):
-    index = _read_index(path)
+    index = _read_index(path, _SAMPLE_NAMES)
     if len(index) == 0:
         raise ValueError(f"{path}: the index lists no micrographs.")
     image_col = _find_column(index, None, _IMAGE_NAMES, "image", path, True)
