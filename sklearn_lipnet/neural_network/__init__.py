@@ -15,7 +15,7 @@ features for another model (the SVM).
 
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
-from ._classifier import LipNetClassifier
+from ._classifier import LipNetClassifier, resolve_device
 from ._embedding import LipNetEmbedding
 from ._networks import (
     ARCHITECTURES,
@@ -45,4 +45,5 @@ __all__ = [
     "LipNetClassifier",
     "LipNetEmbedding",
     "MLPHead",
+    "resolve_device",
 ]

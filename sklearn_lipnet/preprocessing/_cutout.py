@@ -70,6 +70,10 @@ def _resize(image, size):
     return rows @ image @ cols.T
 
 
+#: Largest canvas, in multiples of the particle region's side.
+_MAX_CANVAS_EXTENT = 32
+
+
 def _padded_window(array, extent, fill):
     """The part of ``array`` under a centred square window, padded outside it.
 
@@ -192,7 +196,10 @@ def prepare_image(
     >>> disc_width(5), disc_width(10)
     (5, 10)
     """
-    image = np.asarray(image, dtype=np.float32)
+    # Normalised in float64: in float32, values near 1e17 lose every detail
+    # below 1e10 and the square in the standard deviation overflows from
+    # 2e19 on, which turned such images into zeros.
+    image = np.asarray(image, dtype=np.float64)
     if canvas_nm is not None:
         return _fixed_scale_image(
             image, mask, mode, size, pixel_size_nm, canvas_nm, normalize
@@ -206,15 +213,19 @@ def prepare_image(
     region = _crop(image, box, 0.0)
     reference = region[kept]
     if normalize:
-        scale = reference.std()
-        region -= reference.mean()
+        mean = reference.mean()
+        # Scaled by the largest value first, so that the squares of the
+        # standard deviation stay finite up to float64's largest numbers.
+        peak = np.abs(reference - mean).max()
+        scale = peak * ((reference - mean) / peak).std() if peak > 0 else 0.0
+        region -= mean
         if scale > 0:
             region /= scale
         neutral = 0.0
     else:
         neutral = reference.mean()
     region[~kept] = neutral
-    return _resize(region, size).astype(np.float32, copy=False)
+    return _resize(region.astype(np.float32), size)
 
 
 def _fixed_scale_image(image, mask, mode, size, pixel_size_nm, canvas_nm, normalize):
@@ -246,5 +257,15 @@ def _fixed_scale_image(image, mask, mode, size, pixel_size_nm, canvas_nm, normal
     if mode == "masked":
         region[~kept] = neutral
         fill = neutral
-    canvas = _on_canvas(region, size, canvas_nm / pixel_size_nm, fill)
+    extent = canvas_nm / pixel_size_nm
+    if not extent <= _MAX_CANVAS_EXTENT * max(region.shape):
+        # The window is padded before it is resampled: a canvas far larger
+        # than the particle would take all memory, and is a wrong setting.
+        raise ValueError(
+            f"The canvas of {canvas_nm:g} nm spans {extent:.3g} pixels of a "
+            f"{region.shape[0]} x {region.shape[1]} px region at {pixel_size_nm:g} "
+            f"nm per pixel, more than {_MAX_CANVAS_EXTENT} times its side; check "
+            "canvas_nm and the pixel sizes."
+        )
+    canvas = _on_canvas(region, size, extent, fill)
     return canvas.astype(np.float32, copy=False)

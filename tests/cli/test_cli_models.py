@@ -1,6 +1,7 @@
 """Hybrid, stacking and fixed-scale models on the command line."""
 
 import argparse
+import dataclasses
 import json
 
 import numpy as np
@@ -14,7 +15,9 @@ from sklearn_lipnet.cli._common import (
     build_model,
     display_name,
     model_names,
+    resolve_model_options,
 )
+from sklearn_lipnet.cli._train import train_preset
 from sklearn_lipnet.datasets import make_liposomes, save_particles
 from sklearn_lipnet.neural_network import ARCHITECTURES
 
@@ -34,8 +37,9 @@ def particle_folder(tmp_path_factory):
 
 def _options(*argv):
     parser = argparse.ArgumentParser()
-    add_model_options(parser, epochs=1)
-    return parser.parse_args(list(argv))
+    preset = train_preset()
+    add_model_options(parser, defaults={**dataclasses.asdict(preset), "jobs": 1})
+    return resolve_model_options(parser.parse_args(list(argv)), preset)
 
 
 def test_every_model_name_builds_the_model_it_names():
