@@ -581,6 +581,17 @@ class HybridLipNet(nn.Module):
         )
 
     def forward(self, image, features):
+        """Class logits (before the softmax) of images with their features.
+
+        Parameters
+        ----------
+        image : torch.Tensor of shape (n_samples, in_channels, side, side)
+        features : torch.Tensor of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (n_samples, n_classes)
+        """
         return self.head(self.embed(image, features))
 
 

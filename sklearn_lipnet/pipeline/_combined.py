@@ -49,10 +49,10 @@ def make_hybrid_pipeline(
     max_epochs=30,
     batch_size=32,
     device="auto",
+    verbose=0,
     random_state=None,
     n_jobs=None,
     memory=None,
-    verbose=0,
     **classifier_params,
 ):
     """One network on the particle image and its hand-made features together.
