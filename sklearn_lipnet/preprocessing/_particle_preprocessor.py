@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -12,6 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from ..segmentation import particle_masks
 from ..utils import as_particle_table, check_labels, describe_rows
+from ..utils._parallel import chunk_bounds
 from ._cutout import prepare_image
 
 __all__ = ["MODES", "SCALES", "ParticlePreprocessor"]
@@ -84,7 +86,10 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
         Per image, zero mean and unit standard deviation over the cut-out
         (over the particle in ``"masked"`` mode).
     n_jobs : int, default=None
-        Parallel jobs for the automatic segmentation (joblib semantics).
+        Parallel jobs (joblib semantics) for the automatic segmentation and
+        for preparing the images; the result does not depend on it. Worth
+        it from a few thousand particles on (the preparation takes about
+        0.3-0.6 ms per particle on one core).
 
     Attributes
     ----------
@@ -268,24 +273,23 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
                     stacklevel=2,
                 )
         masks = self._masks(table)
-        out = np.empty((len(images), self.size * self.size), dtype=np.float32)
-        # Resizing is two tiny matrix products per image: BLAS threads only
-        # add synchronisation, which costs a factor of 10 on a busy machine.
-        with threadpool_limits(limits=1, user_api="blas"):
-            for row, (image, mask, pixel_size_nm) in enumerate(
-                zip(images, masks, pixel_sizes)
-            ):
-                out[row] = prepare_image(
-                    image,
-                    mask,
-                    self.mode_,
-                    self.size,
-                    keep_aspect=self.keep_aspect,
-                    normalize=self.normalize,
-                    pixel_size_nm=pixel_size_nm,
-                    canvas_nm=canvas_nm,
-                ).ravel()
-        return out
+        settings = {
+            "mode": self.mode_,
+            "size": self.size,
+            "keep_aspect": self.keep_aspect,
+            "normalize": self.normalize,
+            "canvas_nm": canvas_nm,
+        }
+        n_workers, bounds = chunk_bounds(len(images), self.n_jobs)
+        if n_workers == 1:
+            return _prepare_all(images, masks, pixel_sizes, settings)
+        parts = Parallel(n_jobs=n_workers)(
+            delayed(_prepare_all)(
+                images[start:stop], masks[start:stop], pixel_sizes[start:stop], settings
+            )
+            for start, stop in bounds
+        )
+        return np.concatenate(parts)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns: ``pixel_<row>_<col>``.
@@ -309,3 +313,19 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _prepare_all(images, masks, pixel_sizes, settings):
+    """:func:`prepare_image` of each particle, as rows of one float32 matrix."""
+    size = settings["size"]
+    out = np.empty((len(images), size * size), dtype=np.float32)
+    # Resizing is two tiny matrix products per image: BLAS threads only add
+    # synchronisation, which costs a factor of 10 on a busy machine.
+    with threadpool_limits(limits=1, user_api="blas"):
+        for row, (image, mask, pixel_size_nm) in enumerate(
+            zip(images, masks, pixel_sizes)
+        ):
+            out[row] = prepare_image(
+                image, mask, pixel_size_nm=pixel_size_nm, **settings
+            ).ravel()
+    return out
