@@ -7,7 +7,6 @@ pipeline and the feature SVM side by side and a small model on their outputs.
 
 from numbers import Integral
 
-from imblearn.pipeline import Pipeline
 from sklearn.base import clone
 from sklearn.ensemble import StackingClassifier
 from sklearn.linear_model import LogisticRegression
@@ -19,8 +18,12 @@ from sklearn.preprocessing import StandardScaler
 from ..features import ParticleFeatures
 from ..neural_network import LipNetClassifier
 from ..preprocessing import ParticlePreprocessor
-from ._factories import _network_input_size, make_lipnet_pipeline, make_svm_pipeline
-from ._sampling import make_sampler
+from ._factories import (
+    _network_input_size,
+    make_lipnet_pipeline,
+    make_svm_pipeline,
+    sampled_pipeline,
+)
 
 __all__ = ["make_hybrid_pipeline", "make_stacking_classifier"]
 
@@ -161,12 +164,13 @@ def make_hybrid_pipeline(
         verbose=verbose,
         **classifier_params,
     )
-    steps = [("union", union)]
-    sampler_step = make_sampler(sampler, random_state)
-    if sampler_step is not None:
-        steps.append(("sampler", sampler_step))
-    steps.append(("hybrid", classifier))
-    return Pipeline(steps, memory=memory)
+    return sampled_pipeline(
+        [("union", union)],
+        ("hybrid", classifier),
+        sampler=sampler,
+        random_state=random_state,
+        memory=memory,
+    )
 
 
 def make_stacking_classifier(

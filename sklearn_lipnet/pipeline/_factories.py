@@ -289,9 +289,22 @@ def make_lipnet_pipeline(
         pixel_size_nm=pixel_size_nm,
         n_jobs=n_jobs,
     )
-    steps = [("preprocessor", preprocessor)]
+    return sampled_pipeline(
+        [("preprocessor", preprocessor)],
+        ("lipnet", classifier),
+        sampler=sampler,
+        random_state=random_state,
+        memory=memory,
+    )
+
+
+def sampled_pipeline(steps, final, *, sampler, random_state, memory):
+    """``Pipeline(steps + [the sampler, if any] + [final])``.
+
+    The sampler goes right before the network, so that it rebalances what
+    the network is trained on and nothing else.
+    """
     sampler_step = make_sampler(sampler, random_state)
     if sampler_step is not None:
-        steps.append(("sampler", sampler_step))
-    steps.append(("lipnet", classifier))
-    return Pipeline(steps, memory=memory)
+        steps = [*steps, ("sampler", sampler_step)]
+    return Pipeline([*steps, final], memory=memory)
