@@ -57,7 +57,9 @@ def _scatter_weights(clf, X, seed=0):
             noise = scale * torch.randn(parameter.shape, generator=generator)
             parameter.add_(noise.to(parameter.device))
         module.eval()
-        logits = module(clf._network_input(X))
+        inputs = clf._network_input(X)
+        # The hybrid network takes a dict: its arguments by name.
+        logits = module(**inputs) if isinstance(inputs, dict) else module(inputs)
         factor = 2 / logits.std(dim=0).mean()
         last = [m for m in module.modules() if hasattr(m, "weight")][-1]
         last.weight.mul_(factor)
