@@ -105,6 +105,9 @@ def _preprocessing_metadata(step):
         params = step.get_params(deep=False)
         params.pop("n_jobs", None)
         params["mode"] = step.mode_
+        # The canvas the model was fitted with (chosen from the training
+        # particles when canvas_nm was None), which prepare_image takes.
+        params["canvas_nm"] = getattr(step, "canvas_nm_", None)
         return {
             "step": "ParticlePreprocessor",
             **_jsonable(params),
