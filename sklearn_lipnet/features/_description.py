@@ -116,6 +116,15 @@ FEATURE_FAMILIES = {
     "edge profile": ("edge_profile",),
     "signal to noise": ("signal_to_noise",),
     "internal variance": ("internal_variance",),
+    # The features that need no mask (features="mask_free" / "auto").
+    "ring profile": ("ring_profile", "ring_spread"),
+    "angular structure": ("angular_harmonics", "orientation_coherence"),
+    "density moments": ("density_moments",),
+    "disc histogram": ("disc_histogram",),
+    "intensity statistics": ("intensity_statistics",),
+    "texture": ("lbp", "haralick"),
+    # Whether the automatic mask passed its check: one column.
+    "mask check": ("mask_trusted",),
 }
 
 

@@ -18,10 +18,14 @@ from skorch.dataset import ValidSplit
 
 from ..utils import check_labels
 from ._augmentation import Augmentation, dihedral_views
-from ._batching import BALANCE_STRATEGIES
+from ._batching import BALANCE_STRATEGIES, IMAGE_KEY, n_rows, slice_rows
 from ._execution import PRECISIONS, Execution
-from ._image_tensor import as_image_tensor, input_layout_of
-from ._networks import ARCHITECTURES, MLPHead
+from ._image_tensor import (
+    HYBRID_LAYOUT,
+    as_network_input,
+    input_layout_of,
+)
+from ._networks import ARCHITECTURES, HybridLipNet, MLPHead
 from ._routing import RoutedParamsMixin
 from ._skorch_net import LipNetNeuralNet
 
@@ -91,6 +95,23 @@ def _output_layer_keys(state_dict):
     return [key for key in state_dict if key.rsplit(".", 1)[0] == last_layer]
 
 
+def _dihedral_inputs(X_tensor):
+    """The network input with its images in the eight orientations of
+    :func:`dihedral_views` (a hybrid's features stay as they are)."""
+    if isinstance(X_tensor, dict):
+        for view in dihedral_views(X_tensor[IMAGE_KEY]):
+            yield {**X_tensor, IMAGE_KEY: view}
+    else:
+        yield from dihedral_views(X_tensor)
+
+
+def _call(function, X_tensor):
+    """``function`` applied to a tensor, or to a dict's entries as keywords."""
+    if isinstance(X_tensor, dict):
+        return function(**X_tensor)
+    return function(X_tensor)
+
+
 class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     """Classify particle images with a LipNet convolutional network.
 
@@ -158,13 +179,25 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         ``SVC`` fed any feature matrix. ``"auto"``: image when the width is a
         perfect square of at least 8 x 8 = 64 pixels, features otherwise. 3-D
         ``(n, H, W)`` and 4-D ``(n, C, H, W)`` inputs are always images.
+        Must be ``"auto"`` when ``n_image_features`` is given.
+    n_image_features : int or None, default=None
+        Read a 2-D ``X`` as image *and* features: its first
+        ``n_image_features`` columns are a flattened square image, the
+        others a feature vector (what :func:`~sklearn_lipnet.make_hybrid_pipeline`
+        feeds it). The network is then
+        :class:`~sklearn_lipnet.neural_network.HybridLipNet`: the
+        architecture's convolutional part on the image, a dense layer of
+        ``module__feature_units`` (default 32) units on the features, joined
+        before the last layer and trained end to end. Only the image part is
+        augmented; both parts are standardised on their own.
     tta : bool, default=False
         Test-time augmentation: ``predict_proba`` (and ``predict``) average
         the class probabilities of the eight rotations by multiples of 90
         degrees and their mirror images of every image, which makes the
         prediction independent of the particle's orientation on the pixel
         grid. Costs eight forward passes per image. Ignored for feature
-        input (``input_layout_ == "features"``).
+        input (``input_layout_ == "features"``); for the hybrid, the image
+        turns and the features stay.
     warm_start_from : str, path or None, default=None
         Start training from the weights of a fitted network instead of a
         random initialisation (pre-training, e.g. on synthetic liposomes,
@@ -218,7 +251,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         Column names of ``X`` when it was a DataFrame with string columns.
     input_shape_ : tuple of int
         Shape of one sample of the training ``X``; ``predict`` requires it.
-    input_layout_ : {"image", "features"}
+    input_layout_ : {"image", "features", "image+features"}
         How ``X`` was read.
     net_ : skorch.NeuralNetClassifier
         The fitted skorch net (``net_.module_`` is the torch module).
@@ -266,6 +299,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, None],
         "input_layout": [StrOptions({"auto", "image", "features"})],
+        "n_image_features": [Interval(Integral, 1, None, closed="left"), None],
         "tta": ["boolean"],
         "warm_start_from": [str, os.PathLike, None],
         "device": [str, torch.device],
@@ -291,6 +325,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         patience=5,
         callbacks=None,
         input_layout="auto",
+        n_image_features=None,
         tta=False,
         warm_start_from=None,
         device="auto",
@@ -313,6 +348,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.callbacks = callbacks
         self.input_layout = input_layout
+        self.n_image_features = n_image_features
         self.tta = tta
         self.warm_start_from = warm_start_from
         self.device = device
@@ -349,26 +385,37 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     def _resolve_device(self):
         return resolve_device(self.device)
 
-    def _module_and_kwargs(self, layout, sample_shape, n_classes, routed):
+    def _module_and_kwargs(self, layout, X_tensor, n_classes, routed):
         module_kwargs = {
             name.split("__", 1)[1]: value
             for name, value in routed.items()
             if name.startswith("module__")
         }
+        image_allowed = {
+            "input_size",
+            "conv_channels",
+            "dense_units",
+            "conv_dropout",
+            "dense_dropout",
+            "batch_norm",
+        }
         if layout == "image":
             module = ARCHITECTURES[self.architecture]
-            fixed = {"n_classes": n_classes, "in_channels": sample_shape[0]}
-            allowed = {
-                "input_size",
-                "conv_channels",
-                "dense_units",
-                "conv_dropout",
-                "dense_dropout",
-                "batch_norm",
+            fixed = {"n_classes": n_classes, "in_channels": X_tensor.shape[1]}
+            allowed = image_allowed
+        elif layout == HYBRID_LAYOUT:
+            module = HybridLipNet
+            fixed = {
+                "n_features": X_tensor["features"].shape[1],
+                "n_classes": n_classes,
+                "architecture": self.architecture,
+                "in_channels": X_tensor["image"].shape[1],
+                "input_size": self._network_input_size,
             }
+            allowed = image_allowed | {"feature_units"}
         else:
             module = MLPHead
-            fixed = {"n_features": sample_shape[0], "n_classes": n_classes}
+            fixed = {"n_features": X_tensor.shape[1], "n_classes": n_classes}
             allowed = {"dense_units", "dense_dropout", "batch_norm"}
         not_allowed = sorted(set(module_kwargs) - allowed)
         if not_allowed:
@@ -452,7 +499,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = encoder.classes_
         codes = encoder.transform(y).astype(np.int64)
 
-        self.input_layout_ = input_layout_of(X, self.input_layout)
+        self.input_layout_ = self._input_layout(X)
         self.input_shape_ = tuple(X.shape[1:])
         device = self._resolve_device()
         rng = check_random_state(self.random_state)
@@ -460,11 +507,15 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             _SEED_BOUND, size=4
         )
         self._network_input_size = self._input_size(routed)
-        X_tensor, self._scaling = as_image_tensor(
-            X, self.input_layout_, self._network_input_size, device
+        X_tensor, self._scaling = as_network_input(
+            X,
+            self.input_layout_,
+            self._network_input_size,
+            device,
+            n_image_features=self.n_image_features,
         )
         module, module_kwargs = self._module_and_kwargs(
-            self.input_layout_, tuple(X_tensor.shape[1:]), len(self.classes_), routed
+            self.input_layout_, X_tensor, len(self.classes_), routed
         )
         pretrained = None
         if self.warm_start_from is not None:
@@ -507,7 +558,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             device=device,
             verbose=self.verbose,
             balance=None if self.balance == "class_weight" else self.balance,
-            augmentation=augmentation if self.input_layout_ == "image" else None,
+            augmentation=augmentation if self.input_layout_ != "features" else None,
             execution=self._execution(device),
             **net_params,
         )
@@ -597,6 +648,17 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
                 del keep[key]
         module.load_state_dict({**ours, **keep})
 
+    def _input_layout(self, X):
+        if self.n_image_features is None:
+            return input_layout_of(X, self.input_layout)
+        if self.input_layout != "auto":
+            raise ValueError(
+                f"input_layout={self.input_layout!r} contradicts n_image_features="
+                f"{self.n_image_features}, which reads X as image and features; "
+                "leave input_layout='auto'."
+            )
+        return HYBRID_LAYOUT
+
     def _execution(self, device, *, compile=None):
         """The arithmetic settings of this classifier's network on ``device``.
 
@@ -605,7 +667,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """
         layout = getattr(self, "input_layout_", "image")
         channels_last = self.memory_format == "channels_last" or (
-            self.memory_format == "auto" and layout == "image"
+            self.memory_format == "auto" and layout != "features"
         )
         return Execution(
             str(device),
@@ -671,11 +733,11 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """
         X_tensor = self._network_input(X)
         with _cudnn_autotuning(str(self.net_.device)):
-            if self.tta and self.input_layout_ == "image":
+            if self.tta and self.input_layout_ != "features":
                 proba = np.mean(
                     [
                         self.net_.predict_proba(view).astype(np.float64)
-                        for view in dihedral_views(X_tensor)
+                        for view in _dihedral_inputs(X_tensor)
                     ],
                     axis=0,
                 )
@@ -695,22 +757,25 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """``X`` checked, standardised and resized: the tensor the network sees.
 
         ``(n, C, side, side)`` for images, ``(n, n_features)`` for features,
-        on the network's device.
+        ``{"image": ..., "features": ...}`` for image and features, on the
+        network's device.
         """
         X = self._check_input(X)
-        X_tensor, _ = as_image_tensor(
+        X_tensor, _ = as_network_input(
             X,
             self.input_layout_,
             self._network_input_size,
             self.net_.device,
             scaling=self._scaling,
+            n_image_features=self.n_image_features,
         )
         return X_tensor
 
     def _embed(self, X):
         """Penultimate-layer features of ``X`` as a float64 ndarray.
 
-        See :meth:`~sklearn_lipnet.neural_network.LipNet.embed`.
+        See :meth:`~sklearn_lipnet.neural_network.LipNet.embed` and
+        :meth:`~sklearn_lipnet.neural_network.HybridLipNet.embed`.
         """
         X_tensor = self._network_input(X)
         module = self.net_.module_
@@ -722,8 +787,8 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         try:
             with torch.no_grad(), _cudnn_autotuning(str(self.net_.device)):
                 parts = [
-                    module.embed(X_tensor[start : start + batch_size])
-                    for start in range(0, len(X_tensor), batch_size)
+                    _call(module.embed, slice_rows(X_tensor, start, start + batch_size))
+                    for start in range(0, n_rows(X_tensor), batch_size)
                 ]
         finally:
             module.train(was_training)
