@@ -28,6 +28,7 @@ from ._image_tensor import (
 from ._networks import ARCHITECTURES, HybridLipNet, MLPHead
 from ._routing import RoutedParamsMixin
 from ._skorch_net import LipNetNeuralNet
+from ._warm_start import check_pretrained, load_pretrained, pretrained_classifier
 
 __all__ = ["LipNetClassifier", "resolve_device"]
 
@@ -87,12 +88,6 @@ def _cudnn_autotuning(device):
         yield
     finally:
         torch.backends.cudnn.benchmark = previous
-
-
-def _output_layer_keys(state_dict):
-    """Keys of the last layer with parameters: the one that scores the classes."""
-    last_layer = list(state_dict)[-1].rsplit(".", 1)[0]
-    return [key for key in state_dict if key.rsplit(".", 1)[0] == last_layer]
 
 
 def _dihedral_inputs(X_tensor):
@@ -519,8 +514,14 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         )
         pretrained = None
         if self.warm_start_from is not None:
-            pretrained = self._pretrained_network()
-            self._check_pretrained(pretrained, module, module_kwargs)
+            pretrained = pretrained_classifier(self.warm_start_from, type(self))
+            check_pretrained(
+                self.warm_start_from,
+                pretrained,
+                module,
+                module_kwargs,
+                f"architecture={self.architecture!r}, {self.input_layout_} input",
+            )
 
         optimizer = _OPTIMIZERS[self.optimizer]
         optimizer_kwargs = {}
@@ -575,78 +576,11 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
                     # skorch's fit is initialize() then partial_fit(): the
                     # pre-trained weights go in between.
                     self.net_.initialize()
-                    self._load_pretrained(pretrained)
+                    load_pretrained(pretrained, self.net_.module_, self.classes_)
                     self.net_.partial_fit(X_tensor, codes)
             finally:
                 self.net_.release_generators()
         return self
-
-    def _pretrained_network(self):
-        """The fitted classifier in the ``warm_start_from`` model file."""
-        from ..persistence import load_model  # persistence sits on top of us
-
-        path = os.fspath(self.warm_start_from)
-        try:
-            model = load_model(path)
-        except FileNotFoundError:
-            raise ValueError(f"warm_start_from={path!r}: no such model file.") from None
-        final = model.steps[-1][1] if hasattr(model, "steps") else model
-        if not isinstance(final, LipNetClassifier) or not hasattr(final, "net_"):
-            raise ValueError(
-                f"warm_start_from={path!r} holds a {type(final).__name__}, not a "
-                "fitted LipNetClassifier (or a pipeline ending in one)."
-            )
-        return final
-
-    def _check_pretrained(self, source, module, module_kwargs):
-        """Refuse a pre-trained network whose layers cannot be reused."""
-        path = os.fspath(self.warm_start_from)
-        theirs = source.net_.module_
-        if type(theirs) is not module:
-            raise ValueError(
-                f"warm_start_from={path!r} holds a {type(theirs).__name__} network, "
-                f"but this classifier builds a {module.__name__} "
-                f"(architecture={self.architecture!r}, {self.input_layout_} input); "
-                "pre-train and fine-tune the same architecture."
-            )
-        # A throwaway copy of the network to be trained gives its layer shapes
-        # before anything of this fit is built.
-        with torch.random.fork_rng(devices=[]):
-            ours = module(**module_kwargs).state_dict()
-        their_state = theirs.state_dict()
-        output = set(_output_layer_keys(ours))
-        for key in ours:
-            if key in output:
-                continue
-            here = tuple(ours[key].shape)
-            there = tuple(their_state[key].shape) if key in their_state else None
-            if here != there:
-                raise ValueError(
-                    f"warm_start_from={path!r} holds a network whose layer {key!r} "
-                    f"has shape {there} where this one needs {here}: build the "
-                    "same network (input size, channels, module__* settings) "
-                    "to reuse its weights."
-                )
-        if set(their_state) != set(ours):
-            raise ValueError(
-                f"warm_start_from={path!r} holds a network with other layers "
-                f"({sorted(set(their_state) ^ set(ours))[:4]} differ); build the "
-                "same network (e.g. module__batch_norm) to reuse its weights."
-            )
-
-    def _load_pretrained(self, source):
-        """Copy the pre-trained weights (not the last layer's for other classes)."""
-        theirs = source.net_.module_.state_dict()
-        module = self.net_.module_
-        ours = module.state_dict()
-        same_classes = len(source.classes_) == len(self.classes_) and bool(
-            np.all(source.classes_ == self.classes_)
-        )
-        keep = dict(theirs)
-        if not same_classes:
-            for key in _output_layer_keys(ours):
-                del keep[key]
-        module.load_state_dict({**ours, **keep})
 
     def _input_layout(self, X):
         if self.n_image_features is None:
