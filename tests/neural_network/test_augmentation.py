@@ -4,6 +4,8 @@ import torch
 
 from sklearn_lipnet import Augmentation
 
+from ._bars import tilts, vertical_bars
+
 OFF = dict(
     rotation=0, shear=0, shift=0, zoom=None, horizontal_flip=False, vertical_flip=False
 )
@@ -108,6 +110,23 @@ def test_zoom_magnifies_by_at_most_the_inverse_of_the_low_end():
     assert float(growth.min()) > 0.95
     assert float(growth.max()) < 1.5625 * 1.08
     assert float(growth.max()) > 1.3
+
+
+def test_shear_tilts_a_vertical_bar_by_atan_of_the_drawn_shear():
+    X, _ = vertical_bars(200, side=32)
+    images = torch.from_numpy(X).view(-1, 1, 32, 32)
+    out = Augmentation(**{**OFF, "shear": 0.3})(
+        images, torch.Generator().manual_seed(4)
+    )
+    # A shear s moves row y sideways by s * y: the bar tilts by atan(s),
+    # with s drawn uniformly from [-0.3, 0.3].
+    tangents = np.sort(np.tan(tilts(out)))
+    uniform = np.linspace(-0.3, 0.3, len(tangents) + 1)[:-1] + 0.3 / len(tangents)
+    assert np.abs(tangents).max() <= 0.3 + 0.005
+    assert np.abs(tangents - uniform).max() < 0.06
+    # Each row only moves sideways, keeping its intensity: sheared, not
+    # rotated or zoomed.
+    torch.testing.assert_close(out.sum(dim=-1), images.sum(dim=-1), atol=1e-4, rtol=0)
 
 
 def test_same_generator_seed_same_batch():

@@ -17,6 +17,20 @@ def test_oversampling_matches_the_majority_and_keeps_every_sample():
     assert set(indices.tolist()) == set(range(len(Y)))
 
 
+def test_oversampling_draws_the_repeats_at_random():
+    generator = torch.Generator().manual_seed(0)
+    minority = np.flatnonzero(Y == 2)  # 3 samples, oversampled to 50
+    epochs = [epoch_indices(Y, "oversample", generator).numpy() for _ in range(200)]
+    repeats = np.array([np.bincount(e, minlength=len(Y))[minority] for e in epochs])
+    # Each minority sample is drawn equally often on average ...
+    np.testing.assert_allclose(repeats.mean(axis=0), 50 / 3, rtol=0.06)
+    # ... but how often varies from epoch to epoch: no fixed cycle.
+    assert (repeats.std(axis=0) > 2).all()
+    # The classes are mixed, not served one after the other.
+    first_batch = Y[epochs[0][:16]]
+    assert len(set(first_batch.tolist())) > 1
+
+
 def test_undersampling_drops_a_fifth_of_the_majority_each_epoch():
     generator = torch.Generator().manual_seed(0)
     first = epoch_indices(Y, "undersample", generator)
