@@ -127,18 +127,24 @@ def _smoothed_log_loss(codes, proba, label_smoothing):
 
 def test_early_stopping_restores_the_best_epochs_weights():
     X, y = discs_and_rings(n_samples=60, seed=1)
-    recorder = BatchRecorder()
-    clf = LipNetClassifier(
-        max_epochs=12,
-        lr=0.003,
-        train_split=0.3,
-        patience=2,
-        callbacks=[recorder],
-        **FAST,
-    ).fit(X, y)
-    losses = clf.history_[:, "valid_loss"]
-    assert len(losses) < 12  # stopped early ...
-    assert losses[-1] - min(losses) > 0.05  # ... after worse epochs
+    # A fit that stopped early, after epochs worse than the best one (the
+    # first seed gives one; more are tried should the training ever change).
+    for random_state in range(5):
+        recorder = BatchRecorder()
+        clf = LipNetClassifier(
+            max_epochs=12,
+            lr=0.003,
+            train_split=0.3,
+            patience=2,
+            callbacks=[recorder],
+            random_state=random_state,
+            device="cpu",
+        ).fit(X, y)
+        losses = clf.history_[:, "valid_loss"]
+        if len(losses) < 12 and losses[-1] - min(losses) > 0.05:
+            break
+    else:
+        pytest.fail("no fit stopped early after a worse epoch")
     rows, distance = source_rows(recorder.images(False, epoch=-1), standardised(X))
     assert distance.max() < UNTOUCHED
     restored = _smoothed_log_loss(

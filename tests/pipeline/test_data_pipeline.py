@@ -89,9 +89,11 @@ def test_imblearn_sampler_between_preprocessor_and_lipnet(folder):
     ).fit(table, y)
     # With balance=None only the sampler balances what the network sees:
     # every epoch 24 particles of each class, the given ones and copies.
-    # The network standardises the resampled matrix; compare images each
-    # standardised on its own.
-    X = _each_standardised(torch.from_numpy(model[0].transform(table)))
+    # Each particle's image on its own (so that the rows cannot be out of
+    # order), standardised on its own: the network standardises the
+    # resampled matrix as a whole.
+    X = np.vstack([model[0].transform(table.iloc[[i]]) for i in range(len(table))])
+    X = _each_standardised(torch.from_numpy(X))
     for epoch in range(2):
         images = _each_standardised(recorder.images(True, epoch))
         rows, distance = source_rows(images, X.view(-1, 1, 28, 28))
@@ -99,7 +101,7 @@ def test_imblearn_sampler_between_preprocessor_and_lipnet(folder):
         assert set(rows) == set(range(len(y)))
         codes = recorder.labels(True, epoch).numpy()
         assert np.bincount(codes).tolist() == [24, 24, 24]
-        # each copy keeps its particle's label
+        # each image, copies included, carries its particle's label
         np.testing.assert_array_equal(model.classes_[codes], y[rows])
 
     # and the same pipeline goes through scikit-learn's model selection
