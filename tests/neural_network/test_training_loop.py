@@ -198,3 +198,19 @@ def test_each_probability_column_belongs_to_its_class():
     true_column = np.searchsorted(clf.classes_, y)
     np.testing.assert_array_equal(proba.argmax(axis=1), true_column)
     np.testing.assert_array_equal(clf.predict(X), y)
+
+
+def test_batch_size_one_trains_on_every_sample():
+    X, y = discs_and_rings(n_samples=20, seed=5)
+    recorder = BatchRecorder()
+    LipNetClassifier(
+        "lipnet1",
+        max_epochs=1,
+        batch_size=1,
+        balance=None,
+        augment=False,
+        callbacks=[recorder],
+        **FAST,
+    ).fit(X, y)
+    rows, _ = source_rows(recorder.images(training=True), standardised(X))
+    assert sorted(rows.tolist()) == list(range(20))
