@@ -276,10 +276,11 @@ def test_classes_only_predicted_get_a_row():
 
 
 def test_confusion_matrix_frame_labels():
-    y_true, y_pred = ["x", "x", "y"], ["x", "z", "y"]
+    y_true, y_pred = ["x", "x", "y", "w"], ["x", "z", "y", "y"]
     frame = confusion_matrix_frame(y_true, y_pred)
-    assert frame.index.tolist() == ["x", "y", "z"]  # true and predicted labels
-    assert frame.loc["x", "z"] == 1
+    # labels only true ("w") and only predicted ("z") get a row and a column
+    assert frame.index.tolist() == frame.columns.tolist() == ["w", "x", "y", "z"]
+    assert frame.loc["x", "z"] == 1 and frame.loc["w", "y"] == 1
     ordered = confusion_matrix_frame(y_true, y_pred, labels=["z", "y", "x"])
     assert ordered.index.tolist() == ordered.columns.tolist() == ["z", "y", "x"]
     np.testing.assert_array_equal(ordered.to_numpy(), [[0, 0, 0], [0, 1, 0], [1, 0, 1]])
