@@ -169,3 +169,20 @@ def test_training_batches_draw_from_their_generators_only():
     state = torch.get_rng_state()
     torch.testing.assert_close(epoch(), epoch(), rtol=0, atol=0)
     assert torch.equal(state, torch.get_rng_state())
+
+
+def test_the_majority_class_need_not_come_first():
+    y = np.array([0] * 3 + [1] * 10 + [2] * 40)
+    generator = torch.Generator().manual_seed(0)
+    oversampled = epoch_indices(y, "oversample", generator).numpy()
+    assert np.bincount(y[oversampled]).tolist() == [40, 40, 40]
+    undersampled = epoch_indices(y, "undersample", generator).numpy()
+    assert np.bincount(y[undersampled]).tolist() == [3, 10, 32]
+
+
+def test_a_class_of_one_sample_and_a_class_absent_from_the_split():
+    # Code 1 is missing (its samples went to the validation split) and code
+    # 2 has a single sample: both classes around the gap are balanced.
+    y = np.array([0] * 6 + [2] + [3] * 4)
+    indices = epoch_indices(y, "oversample", torch.Generator().manual_seed(0))
+    assert np.bincount(y[indices.numpy()]).tolist() == [6, 0, 6, 6]
