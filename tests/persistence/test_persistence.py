@@ -1,10 +1,15 @@
 """Model files: round trips, and nothing but allowlisted data on loading."""
 
+import builtins
+import io
 import json
+import pickle
 import zipfile
 
 import numpy as np
 import pytest
+import torch
+from skorch.dataset import ValidSplit
 
 from sklearn_lipnet import (
     Augmentation,
@@ -154,6 +159,70 @@ def test_training_only_objects_are_left_out(tmp_path):
     assert loaded.train_split == 0.25
     assert loaded.get_params()["module__dense_units"] == 16
     np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+    # The per-epoch record comes back; the per-batch one is left out.
+    assert len(loaded.history_) == 1
+    for column in ("train_loss", "valid_loss", "valid_bacc"):
+        assert loaded.history_[:, column] == clf.history_[:, column]
+    assert loaded.history_[:, "batches"] == [[]]
+    # A callable train_split is training-only too.
+    clf.set_params(train_split=ValidSplit(0.25, stratified=True))
+    save_model(clf, tmp_path / "callable.lipnet")
+    assert load_model(tmp_path / "callable.lipnet").train_split is None
+
+
+def test_an_unfitted_model_round_trips_its_parameters(tmp_path):
+    model = make_lipnet_pipeline("lipnet2", max_epochs=3, random_state=4, lr=0.01)
+    save_model(model, tmp_path / "m.lipnet")
+    loaded = load_model(tmp_path / "m.lipnet")
+    assert loaded.get_params()["lipnet__lr"] == 0.01
+    assert loaded.get_params()["lipnet__random_state"] == 4
+    assert not hasattr(loaded.named_steps["lipnet"], "net_")
+
+
+def test_prediction_batch_sizes_come_back(tmp_path):
+    X, y = discs_and_rings(40)
+    clf = LipNetClassifier(
+        max_epochs=1, batch_size=8, device="cpu", iterator_valid__batch_size=5
+    ).fit(X, y)
+    save_model(clf, tmp_path / "m.lipnet")
+    net = load_model(tmp_path / "m.lipnet").net_
+    assert net.batch_size == 8
+    assert net.get_params_for("iterator_valid")["batch_size"] == 5
+
+
+def test_a_model_saved_from_a_gpu_loads_on_a_machine_without_one(tmp_path, monkeypatch):
+    X, y = discs_and_rings(40)
+    clf = LipNetClassifier(max_epochs=1, device="cpu", random_state=0).fit(X, y)
+    clf.device = "cuda"  # what a fit on a GPU machine saves
+    save_model(clf, tmp_path / "m.lipnet")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    loaded = load_model(tmp_path / "m.lipnet")
+    assert str(loaded.net_.device) == "cpu"
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+class _RunsCode:
+    """Unpickling this runs code: what a malicious model file would hold."""
+
+    def __reduce__(self):
+        return exec, ("import builtins; builtins.lipnet_code_ran = True",)
+
+
+def test_weights_that_would_run_code_are_refused(tmp_path):
+    X, y = discs_and_rings(40)
+    path = tmp_path / "m.lipnet"
+    save_model(LipNetClassifier(max_epochs=1, device="cpu").fit(X, y), path)
+    with zipfile.ZipFile(path) as archive:
+        files = {name: archive.read(name) for name in archive.namelist()}
+    buffer = io.BytesIO()
+    torch.save({"weight": _RunsCode()}, buffer)
+    files["weights_0.pt"] = buffer.getvalue()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    with pytest.raises(pickle.UnpicklingError):
+        load_model(path)
+    assert not hasattr(builtins, "lipnet_code_ran")
 
 
 def _rewrite_json(path, change):
@@ -205,5 +274,15 @@ def test_unsavable_objects_are_named(tmp_path):
     model = make_pipeline(
         FunctionTransformer(np.abs), LipNetClassifier(max_epochs=1, device="cpu")
     ).fit(X, y)
-    with pytest.raises(ValueError, match="FunctionTransformer cannot be saved"):
+    with pytest.raises(
+        ValueError,
+        match=r"^model.steps\[0\]\[1\]: objects of type "
+        r"sklearn\.preprocessing\._function_transformer\.FunctionTransformer "
+        "cannot be saved",
+    ):
         save_model(model, tmp_path / "m.lipnet")
+    weighted = LipNetClassifier(
+        max_epochs=1, device="cpu", criterion__weight=torch.tensor([1.0, 2.0])
+    ).fit(X, y)
+    with pytest.raises(ValueError, match=r"^model\.criterion__weight: .*Tensor"):
+        save_model(weighted, tmp_path / "m.lipnet")
