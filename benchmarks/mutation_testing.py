@@ -1,0 +1,591 @@
+"""Mutation testing of the core modules: do the tests notice small wrong changes?
+
+A mutation tool (mutmut 3, from PyPI) makes many small changes to a module
+(``<`` to ``<=``, ``+`` to ``-``, a constant off by one, an argument
+dropped, ...), one "mutant" at a time, and runs that module's tests against
+each. A mutant the tests fail on is *killed*; one they pass is a *survivor*:
+either the tests miss a behaviour, or the change does not alter behaviour at
+all (an *equivalent* mutant). The score is the share of mutants killed.
+
+Each module is tested only with its own tests (listed in :data:`MODULES`),
+in a scratch copy of the repository outside the checkout, so the checkout is
+never modified. mutmut runs only the tests that execute the mutated function,
+in forked workers.
+
+Run (slow: minutes to an hour per module on a busy 2-core machine)::
+
+    pip install mutmut  # 3.x; a tool, not a dependency of the package
+    nice -n 19 python -m benchmarks.mutation_testing                 # every module
+    nice -n 19 python -m benchmarks.mutation_testing metrics_per_class batching
+
+``--workers`` sets mutmut's parallel workers (default 1: the machine is
+shared), ``--workdir`` the scratch folder (kept for ``mutmut show`` /
+``mutmut browse`` there). Every run starts afresh, except with
+``--rerun-survivors``: after adding tests, only the mutants the last run
+left alive are tested again (valid while the module itself is unchanged).
+Results go to ``benchmarks/results/mutation_testing.{json,md}``; survivors
+judged equivalent are explained in :data:`EQUIVALENT`, those killed by a
+test mutmut cannot run in :data:`COVERED`.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ._environment import RESULTS, machine_info, machine_markdown, write_result
+
+ROOT = Path(__file__).resolve().parent.parent
+
+#: Module (under ``sklearn_lipnet/``) -> the tests that pin its behaviour.
+#: The module's own doctests run too.
+MODULES = {
+    "metrics_per_class": (
+        "metrics/_per_class.py",
+        ["tests/metrics/test_metrics.py"],
+    ),
+    "batching": (
+        "neural_network/_batching.py",
+        [
+            "tests/neural_network/test_batching.py",
+            "tests/neural_network/test_training_loop.py",
+        ],
+    ),
+    "augmentation": (
+        "neural_network/_augmentation.py",
+        [
+            "tests/neural_network/test_augmentation.py",
+            "tests/neural_network/test_training_loop.py",
+        ],
+    ),
+    "features_shape": (
+        "features/_shape.py",
+        [
+            "tests/features/test_shape_features.py",
+            "tests/features/test_particle_features.py",
+        ],
+    ),
+    "features_intensity": (
+        "features/_intensity.py",
+        [
+            "tests/features/test_intensity_features.py",
+            "tests/features/test_particle_features.py",
+        ],
+    ),
+    "features_profile": (
+        "features/_profile.py",
+        [
+            "tests/features/test_profile_features.py",
+            "tests/features/test_particle_features.py",
+        ],
+    ),
+    "features_description": (
+        "features/_description.py",
+        ["tests/features/test_particle_features.py"],
+    ),
+    "model_file": (
+        "persistence/_model_file.py",
+        [
+            "tests/persistence/test_persistence.py",
+            "tests/persistence/test_model_file_versions.py",
+        ],
+    ),
+    "cli_predict": (
+        "cli/_predict.py",
+        ["tests/cli/test_cli.py"],
+    ),
+}
+
+_FLOAT_ALREADY = (
+    "Both callers pass float arrays (the confusion matrix is cast to float "
+    "first), so the cast changes nothing."
+)
+_MEMBER_ORDER = (
+    "The members of a class in another fixed order: the draws are as random "
+    "and as balanced, only which sample a given seed picks differs."
+)
+_REPR_LAYOUT = (
+    "Where the repr wraps its lines (and their indentation) only: it still "
+    "evaluates back to an equal Augmentation (test_repr_is_evaluable), and "
+    "the doctest compares it with whitespace normalised."
+)
+_MEASURE_ZERO = "Flips when the uniform draw is exactly 0.5 too: probability zero."
+_WHERE_DTYPE = (
+    "torch.where on two Python floats gives the default dtype, float32, "
+    "which the scale already has."
+)
+_NO_X_OVER_0 = (
+    "Counts are non-negative and every numerator is at most its denominator, "
+    "so a zero denominator has a zero numerator: 0/0 ('invalid'), never x/0 "
+    "('divide')."
+)
+
+#: Survivors judged harmless (equivalent mutants), by module, keyed by the
+#: mutant's diff (``-``/``+`` lines, stripped), with why. Keyed by the change
+#: rather than by mutmut's numbering, so that edits elsewhere in a function
+#: do not invalidate a judgment; one no longer produced is reported as stale.
+#: Message-text mutants (``"XX..XX"``, case changes inside a sentence) are
+#: judged by :func:`_cosmetic` instead.
+EQUIVALENT = {
+    "metrics_per_class": {
+        "-UserWarning,": "UserWarning is warnings.warn's default category.",
+        "-UserWarning,\n+None,": "warnings.warn(message, None) warns UserWarning.",
+        "-numerator = np.asarray(numerator, dtype=float)\n"
+        "+numerator = np.asarray(numerator, )": _FLOAT_ALREADY,
+        "-numerator = np.asarray(numerator, dtype=float)\n"
+        "+numerator = np.asarray(numerator, dtype=None)": _FLOAT_ALREADY,
+        "-denominator = np.asarray(denominator, dtype=float)\n"
+        "+denominator = np.asarray(denominator, )": _FLOAT_ALREADY,
+        "-denominator = np.asarray(denominator, dtype=float)\n"
+        "+denominator = np.asarray(denominator, dtype=None)": _FLOAT_ALREADY,
+        '-with np.errstate(divide="ignore", invalid="ignore"):\n'
+        '+with np.errstate(divide=None, invalid="ignore"):': _NO_X_OVER_0,
+        '-with np.errstate(divide="ignore", invalid="ignore"):\n'
+        '+with np.errstate(invalid="ignore"):': _NO_X_OVER_0,
+        "-if zero_division is np.nan\n+if (zero_division is np.nan) and False": (
+            "The other branch gives float(np.nan), which is NaN too."
+        ),
+        "-matrix = confusion_matrix(y_true, y_pred, labels=every).astype(float)\n"
+        "+matrix = confusion_matrix(y_true, y_pred, labels=every).astype(None)": (
+            "astype(None) is astype(float64)."
+        ),
+        "-totals = matrix.sum(axis=-1, keepdims=True)\n"
+        "+totals = matrix.sum(axis=+1, keepdims=True)": (
+            "normalize_rows only receives 2-D confusion matrices, where axis 1 "
+            "is the last axis."
+        ),
+    },
+    "batching": {
+        '-order = np.argsort(y, kind="stable")\n+order = np.argsort(y, kind=None)': (
+            _MEMBER_ORDER
+        ),
+        '-order = np.argsort(y, kind="stable")\n+order = np.argsort(y, )': (
+            _MEMBER_ORDER
+        ),
+        '-order = np.argsort(y, kind="stable")\n'
+        '+order = np.argsort(y, kind="STABLE")': _MEMBER_ORDER,
+        "-break\n+return": (
+            "In a generator, leaving the loop and returning both end the "
+            "iteration: nothing follows the loop."
+        ),
+    },
+    "features_shape": {
+        "-).astype(float)\n+).astype(None)": "astype(None) is astype(float64).",
+    },
+    "augmentation": {
+        "-if len(line) + len(value) + 2 > 80:\n"
+        "+if len(line) + len(value) - 2 > 80:": _REPR_LAYOUT,
+        "-if len(line) + len(value) + 2 > 80:\n"
+        "+if len(line) - len(value) + 2 > 80:": _REPR_LAYOUT,
+        "-if len(line) + len(value) + 2 > 80:\n"
+        "+if len(line) + len(value) + 3 > 80:": _REPR_LAYOUT,
+        "-if len(line) + len(value) + 2 > 80:\n"
+        "+if len(line) + len(value) + 2 >= 80:": _REPR_LAYOUT,
+        "-if len(line) + len(value) + 2 > 80:\n"
+        "+if len(line) + len(value) + 2 > 81:": _REPR_LAYOUT,
+        "-lines.append(line.rstrip())\n+lines.append(line.lstrip())": _REPR_LAYOUT,
+        "-uniform = torch.rand(n, 7, generator=generator, device=device)\n"
+        "+uniform = torch.rand(n, 8, generator=generator, device=device)": (
+            "One more uniform number per image is drawn and never used: the "
+            "seven used stay independent and uniform."
+        ),
+        "-(uniform[:, 5] < 0.5) & self.horizontal_flip, -1.0, 1.0\n"
+        "+(uniform[:, 5] <= 0.5) & self.horizontal_flip, -1.0, 1.0": _MEASURE_ZERO,
+        "-flip_y = torch.where((uniform[:, 6] < 0.5) & self.vertical_flip, "
+        "-1.0, 1.0).to(\n"
+        "+flip_y = torch.where((uniform[:, 6] <= 0.5) & self.vertical_flip, "
+        "-1.0, 1.0).to(": _MEASURE_ZERO,
+        "-).to(scale.dtype)\n+).to(None)": _WHERE_DTYPE,
+        "-scale.dtype\n+None": _WHERE_DTYPE,
+        "-linear = linear * (scale[:, None] * torch.stack([flip_x, flip_y], 1))"
+        ".unsqueeze(\n"
+        "+linear = linear * (scale[:, None] / torch.stack([flip_x, flip_y], 1))"
+        ".unsqueeze(": "The flips are -1 or 1: dividing by them is multiplying.",
+        '-images, grid, mode="bilinear", padding_mode="border", align_corners=False\n'
+        '+images, grid, padding_mode="border", align_corners=False': (
+            "bilinear is grid_sample's default mode."
+        ),
+    },
+}
+
+#: Tests that cannot pass under mutmut: it calls every function of the
+#: mutated module through a trampoline, one more stack frame, so a warning's
+#: ``stacklevel`` no longer points at the caller. They are left out of the
+#: mutation runs; the mutants they kill are listed in :data:`COVERED`.
+DESELECT = ["tests/metrics/test_metrics.py::test_warnings_point_at_the_callers_line"]
+
+_STACKLEVEL = (
+    "Killed in the normal suite by test_warnings_point_at_the_callers_line, "
+    "which checks that the warning points at the caller's line; mutmut's "
+    "trampolines add a stack frame, so that test is deselected here."
+)
+
+_CUDA = (
+    "Places labels, indices or random draws on the CPU whatever the images' "
+    "device: the same on a CPU-only machine, a device mismatch on a GPU, "
+    "where the cuda-marked tests (tests/neural_network/test_cuda.py, GPU "
+    "training) fail. Not verified in this run: no GPU here."
+)
+
+#: Survivors that a test kills outside mutmut, keyed like EQUIVALENT.
+COVERED = {
+    "metrics_per_class": {
+        "-stacklevel=3,\n-)\n+)": _STACKLEVEL,
+        "-stacklevel=3,\n+stacklevel=4,": _STACKLEVEL,
+        "-stacklevel=5,\n-)\n+)": _STACKLEVEL,
+        "-stacklevel=5,\n+stacklevel=6,": _STACKLEVEL,
+    },
+    "batching": {
+        "-self.y_tensor = None if y is None else torch.as_tensor(y, device=X.device)\n"
+        "+self.y_tensor = None if y is None else torch.as_tensor(y, device=None)": (
+            _CUDA
+        ),
+        "-self.y_tensor = None if y is None else torch.as_tensor(y, device=X.device)\n"
+        "+self.y_tensor = None if y is None else torch.as_tensor(y, )": _CUDA,
+        "-index = torch.as_tensor(indices, device=self.X.device)\n"
+        "+index = torch.as_tensor(indices, device=None)": _CUDA,
+        "-index = torch.as_tensor(indices, device=self.X.device)\n"
+        "+index = torch.as_tensor(indices, )": _CUDA,
+        "-return indices.to(self.dataset.X.device)\n+return indices.to(None)": _CUDA,
+        "-n, self.augmentation_generator, X.device\n"
+        "+n, self.augmentation_generator, None": _CUDA,
+    },
+    "augmentation": {
+        "-uniform = torch.rand(n, 7, generator=generator, device=device)\n"
+        "+uniform = torch.rand(n, 7, generator=generator, device=None)": _CUDA,
+        "-uniform = torch.rand(n, 7, generator=generator, device=device)\n"
+        "+uniform = torch.rand(n, 7, generator=generator, )": _CUDA,
+        "-images, self.random_matrices(len(images), generator, images.device)\n"
+        "+images, self.random_matrices(len(images), generator, None)": _CUDA,
+        "-scale = torch.ones(n, device=device)\n"
+        "+scale = torch.ones(n, device=None)": _CUDA,
+        "-scale = torch.ones(n, device=device)\n+scale = torch.ones(n, )": _CUDA,
+        "-s = torch.zeros(n, 2, 2, device=device)\n"
+        "+s = torch.zeros(n, 2, 2, device=None)": _CUDA,
+        "-s = torch.zeros(n, 2, 2, device=device)\n+s = torch.zeros(n, 2, 2, )": (
+            _CUDA
+        ),
+    },
+}
+
+#: mutmut's exit-code statuses, grouped.
+KILLED = {"killed", "timeout", "caught by type check", "segfault"}
+SURVIVED = {"survived"}
+
+
+_STRING = re.compile(r"""[rbuf]*("[^"]*"|'[^']*')""")
+
+
+def _diff_key(diff):
+    """A mutant's diff with indentation stripped: the key of EQUIVALENT."""
+    return "\n".join(line[0] + line[1:].strip() for line in diff.splitlines())
+
+
+def _cosmetic(diff):
+    """Why a mutant only rewords a message, or None.
+
+    True when every changed line differs from its original only inside one
+    string literal that contains a space (a sentence of a message, not a
+    key, mode or file name), by "XX" padding or a change of case.
+    """
+    removed = [line[1:] for line in diff.splitlines() if line.startswith("-")]
+    added = [line[1:] for line in diff.splitlines() if line.startswith("+")]
+    if not removed or len(removed) != len(added):
+        return None
+    for old, new in zip(removed, added):
+        if old == new:
+            continue
+        if new.replace("XX", "") != old and new.lower() != old.lower():
+            return None
+        shortest = min(len(old), len(new))
+        first = next((i for i, (a, b) in enumerate(zip(old, new)) if a != b), shortest)
+        last = len(old) - next(
+            (i for i, (a, b) in enumerate(zip(old[::-1], new[::-1])) if a != b),
+            shortest,
+        )
+        spans = [m.span(1) for m in _STRING.finditer(old) if " " in m.group(1)]
+        if not any(start <= first and last <= end for start, end in spans):
+            return None
+    return (
+        "Cosmetic: rewords a message (padding or case) without changing what it "
+        "says; the tests check what messages name, not their typography."
+    )
+
+
+def _scratch_copy(workdir, module_path, tests):
+    """The repository's package and tests in ``workdir``, set up for mutmut."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    for name in ("sklearn_lipnet", "tests"):
+        target = workdir / name
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.copytree(
+            ROOT / name, target, ignore=shutil.ignore_patterns("__pycache__")
+        )
+    shutil.copy2(ROOT / "conftest.py", workdir / "conftest.py")
+    source = f"sklearn_lipnet/{module_path}"
+    config = {
+        "source_paths": ["sklearn_lipnet"],
+        "only_mutate": [source],
+        "also_copy": ["conftest.py"],
+        "pytest_add_cli_args": [
+            "-p",
+            "no:cacheprovider",
+            *(arg for test in DESELECT for arg in ("--deselect", test)),
+            # Every mutant is a copy of its function, docstring included:
+            # run the module's own doctests, not one per mutant.
+            "-k",
+            "not __mutmut_",
+        ],
+        "pytest_add_cli_args_test_selection": [*tests, source],
+        # torch is not fork-safe once it has run: fork workers from a clean
+        # server process instead of from the process that ran the tests.
+        "process_isolation": "forkserver",
+        "use_git_change_detection": False,
+    }
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    pyproject += "\n[tool.mutmut]\n" + "".join(
+        f"{key} = {json.dumps(value)}\n" for key, value in config.items()
+    )
+    (workdir / "pyproject.toml").write_text(pyproject)
+    return source
+
+
+def _mutmut(args, workdir, capture=True, log=None):
+    executable = Path(sys.executable).with_name("mutmut")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env.update(OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", CUDA_VISIBLE_DEVICES="")
+    if log is not None:
+        with open(log, "w") as out:
+            return subprocess.run(
+                [str(executable), *args],
+                cwd=workdir,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                text=True,
+                check=False,
+            )
+    return subprocess.run(
+        [str(executable), *args],
+        cwd=workdir,
+        env=env,
+        capture_output=capture,
+        text=True,
+        check=False,
+    )
+
+
+def _statuses(workdir):
+    """``{mutant name: status}`` from ``mutmut results``."""
+    out = _mutmut(["results", "--all", "true"], workdir).stdout
+    statuses = {}
+    for line in out.splitlines():
+        match = re.match(r"\s+(\S+): (.+)$", line)
+        if match:
+            statuses[match.group(1)] = match.group(2).strip()
+    return statuses
+
+
+def _diff(workdir, name):
+    out = _mutmut(["show", name], workdir).stdout
+    lines = [
+        line
+        for line in out.splitlines()
+        if line.startswith(("-", "+")) and not line.startswith(("---", "+++"))
+    ]
+    return "\n".join(lines)
+
+
+def run_module(key, workdir, workers, rerun=False):
+    """Mutation-test one module; return its summary.
+
+    ``rerun``: test again only the mutants the previous run in ``workdir``
+    did not kill, with the current tests (the module itself unchanged).
+    """
+    module_path, tests = MODULES[key]
+    workdir = workdir / key
+    names = []
+    if rerun and (workdir / "mutants").exists():
+        names = [n for n, st in _statuses(workdir).items() if st not in KILLED]
+        # Which tests run which function is measured again, with the new tests.
+        (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    else:
+        # Fresh: mutmut would reuse verdicts reached with older tests.
+        shutil.rmtree(workdir / "mutants", ignore_errors=True)
+    source = _scratch_copy(workdir, module_path, tests)
+    start = time.perf_counter()
+    what = f"{len(names)} surviving mutants of" if names else "mutating"
+    print(f"== {key}: {what} {source}, tests {' '.join(tests)}", flush=True)
+    run = _mutmut(
+        ["run", "--max-children", str(workers), *names],
+        workdir,
+        log=workdir / "mutmut.log",
+    )
+    seconds = time.perf_counter() - start
+    if run.returncode != 0:
+        log = (workdir / "mutmut.log").read_text().replace("\r", "\n")
+        tail = "\n".join(line for line in log.splitlines()[-15:] if line.strip())
+        raise RuntimeError(f"mutmut failed on {source} (see {workdir}):\n{tail}")
+    statuses = _statuses(workdir)
+    counts = {}
+    for status in statuses.values():
+        counts[status] = counts.get(status, 0) + 1
+    equivalent = EQUIVALENT.get(key, {})
+    covered = COVERED.get(key, {})
+    survivors = []
+    for name, status in sorted(statuses.items()):
+        if status in KILLED:
+            continue
+        diff = _diff(workdir, name)
+        survivors.append(
+            {
+                "mutant": name,
+                "status": status,
+                "diff": diff,
+                "equivalent": equivalent.get(_diff_key(diff)) or _cosmetic(diff),
+                "covered": covered.get(_diff_key(diff)),
+            }
+        )
+    killed = sum(n for status, n in counts.items() if status in KILLED)
+    judged = sum(1 for s in survivors if s["equivalent"])
+    n_covered = sum(1 for s in survivors if s["covered"] and not s["equivalent"])
+    total = len(statuses)
+    unexplained = len(survivors) - judged - n_covered
+    return {
+        "module": source,
+        "tests": tests,
+        "mutmut_exit_code": run.returncode,
+        "seconds": round(seconds),
+        "mutants": total,
+        "counts": counts,
+        "killed": killed,
+        "score": round(killed / total, 3) if total else None,
+        "equivalent": judged,
+        "covered_elsewhere": n_covered,
+        "unexplained": unexplained,
+        "score_without_equivalent": (
+            round((killed + n_covered) / (total - judged), 3)
+            if total - judged
+            else None
+        ),
+        "survivors": survivors,
+        "stale_equivalents": sorted(
+            (set(equivalent) | set(covered)) - {_diff_key(s["diff"]) for s in survivors}
+        ),
+    }
+
+
+def _markdown(summaries, info):
+    lines = [
+        "# Mutation testing of the core modules",
+        "",
+        "mutmut 3 mutates one module at a time and runs only that module's "
+        "tests (`python -m benchmarks.mutation_testing`). Mutants not killed "
+        "are *equivalent* (judged harmless below, with why), *covered* (killed "
+        "by a test mutmut cannot run, see `DESELECT`) or *unexplained* (a gap "
+        "in the tests). *Score*: killed / all mutants; *judged*: (killed + "
+        "covered) / (all - equivalent). Timeouts count as killed. mutmut "
+        "mutates function bodies only: module-level tables (e.g. the feature "
+        "table of `_description.py`) and decorated functions (properties, "
+        "`fit`) get no mutants; `benchmarks.planted_bugs` covers some of "
+        "those.",
+        "",
+        "| module | tests | mutants | killed | equivalent | covered "
+        "| unexplained | score | judged | minutes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for s in summaries:
+        lines.append(
+            f"| `{s['module']}` | {', '.join(f'`{t}`' for t in s['tests'])} "
+            f"| {s['mutants']} | {s['killed']} | {s['equivalent']} "
+            f"| {s['covered_elsewhere']} | {s['unexplained']} | {s['score']} "
+            f"| {s['score_without_equivalent']} | {s['seconds'] / 60:.0f} |"
+        )
+    for s in summaries:
+        lines += ["", f"## `{s['module']}`", ""]
+        if s["stale_equivalents"]:
+            lines.append(
+                "Listed as equivalent but no longer produced: "
+                + ", ".join(s["stale_equivalents"])
+            )
+            lines.append("")
+        if not s["survivors"]:
+            lines.append("Every mutant was killed.")
+            continue
+        for survivor in s["survivors"]:
+            verdict = (
+                survivor["equivalent"]
+                or (survivor["covered"] and f"covered: {survivor['covered']}")
+                or "**unexplained**"
+            )
+            lines += [
+                f"- `{survivor['mutant']}` ({survivor['status']}): {verdict}",
+                "",
+                "  ```diff",
+                *[f"  {line}" for line in survivor["diff"].splitlines()],
+                "  ```",
+            ]
+    lines += ["", "## Machine", "", machine_markdown(info)]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "modules", nargs="*", help=f"modules to test (default: all of {list(MODULES)})"
+    )
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--rerun-survivors",
+        action="store_true",
+        help="test only the mutants the last run in --workdir did not kill, with "
+        "the current tests (for a module that did not change since)",
+    )
+    parser.add_argument(
+        "--workdir",
+        type=Path,
+        default=Path(tempfile.gettempdir()) / "sklearn-lipnet-mutation",
+    )
+    args = parser.parse_args(argv)
+    keys = args.modules or list(MODULES)
+    unknown = sorted(set(keys) - set(MODULES))
+    if unknown:
+        parser.error(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
+    if shutil.which("mutmut", path=str(Path(sys.executable).parent)) is None:
+        parser.error("mutmut is not installed: pip install mutmut")
+    previous = {}
+    json_path = RESULTS / "mutation_testing.json"
+    if json_path.exists():  # keep the modules not rerun this time
+        stored = json.loads(json_path.read_text())
+        previous = {s["module"]: s for s in stored.get("modules", [])}
+    order = [f"sklearn_lipnet/{path}" for path, _ in MODULES.values()]
+    for key in keys:
+        summary = run_module(key, args.workdir, args.workers, args.rerun_survivors)
+        previous[summary["module"]] = summary
+        print(
+            f"   {summary['module']}: score {summary['score']} "
+            f"({summary['killed']}/{summary['mutants']}), "
+            f"{summary['unexplained']} unexplained",
+            flush=True,
+        )
+        # Written after every module: a long run shows its results as it goes.
+        summaries = [previous[m] for m in order if m in previous]
+        info = machine_info()
+        result = {
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "machine": info,
+            "modules": summaries,
+        }
+        write_result("mutation_testing", result, _markdown(summaries, info))
+
+
+if __name__ == "__main__":
+    main()
