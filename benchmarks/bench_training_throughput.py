@@ -1,13 +1,16 @@
-"""Time LipNetClassifier's fit and predict against a hand-written PyTorch loop.
+"""Training and prediction throughput of LipNet-4, against a plain PyTorch loop.
 
-Both train the same LipNet-4 on the same tensors with the same batch size,
-optimizer and loss, in one process, alternating runs; the ratio of images per
-second (ours / plain) is what the target of issue 2 (>= 0.9) is about.
-
-The like-for-like comparison switches augmentation and rebalancing off,
-because the plain loop does neither. A second row times the classifier with
-its defaults (augmentation and oversampling on; the data set is balanced, so
-oversampling adds no images) to show what the batched augmentation costs.
+For each batch size (32, 256, 1024, 4096 by default) and precision (fp32,
+bf16), ``LipNetClassifier.fit`` and a minimal hand-written loop train the
+same LipNet-4 on the same device-resident tensors with the same optimizer,
+loss, memory layout (channels-last) and arithmetic; the like-for-like runs
+switch augmentation and rebalancing off, which the plain loop does not do.
+The classifier with its defaults (augmentation, oversampling) is timed too,
+and ``predict_proba``. Every rate is also given as a fraction of the
+device's peak: the network's floating-point operations per image (counted
+by :class:`torch.utils.flop_counter.FlopCounterMode`, forward and backward)
+times images per second, over the throughput of a large matrix product in
+the same precision measured on the same device.
 
 Run::
 
@@ -20,12 +23,16 @@ Writes ``benchmarks/results/training_throughput_<device>.{json,md}``.
 import argparse
 import statistics
 import time
+from functools import partial
 
 import numpy as np
 import torch
+from torch.utils.flop_counter import FlopCounterMode
 
 from sklearn_lipnet import LipNetClassifier
+from sklearn_lipnet.experiments import scaled_learning_rate
 from sklearn_lipnet.neural_network import LipNet4
+from sklearn_lipnet.neural_network._execution import PRECISIONS, Execution
 
 from ._environment import machine_info, machine_markdown, write_result
 
@@ -50,41 +57,112 @@ def sync(device):
         torch.cuda.synchronize()
 
 
-def plain_fit(X, y, device, epochs, batch_size, seed=0):
+def _tensors(X, y, device):
+    X = torch.from_numpy((X - X.mean()) / X.std()).view(-1, 1, 28, 28).to(device)
+    return X, torch.from_numpy(y).to(device)
+
+
+def plain_fit(X, y, device, epochs, batch_size, precision, seed=0):
     """The minimal loop: tensors on the device, shuffled slices, Adam."""
     torch.manual_seed(seed)
-    X = torch.from_numpy((X - X.mean()) / X.std()).view(-1, 1, 28, 28).to(device)
-    y = torch.from_numpy(y).to(device)
-    model = LipNet4(n_classes=int(y.max()) + 1).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    X, y = _tensors(X, y, device)
+    execution = Execution(device, precision=precision, channels_last=True)
+    model = execution.prepare_module(LipNet4(n_classes=int(y.max()) + 1).to(device))
+    fused = {"fused": True} if device.startswith("cuda") else {}
+    optimizer = torch.optim.Adam(
+        model.parameters(), lr=scaled_learning_rate(batch_size), **fused
+    )
     criterion = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
+    scaler = execution.grad_scaler()
     model.train()
     for _ in range(epochs):
         order = torch.randperm(len(X), device=device)
         for start in range(0, len(X), batch_size):
             batch = order[start : start + batch_size]
             optimizer.zero_grad()
-            loss = criterion(model(X[batch]), y[batch])
-            loss.backward()
-            optimizer.step()
+            loss = criterion(execution.forward(model, X[batch]), y[batch])
+            if scaler is None:
+                loss.backward()
+                optimizer.step()
+            else:
+                scaler.scale(loss).backward()
+                scaler.step(optimizer)
+                scaler.update()
     sync(device)
     return model
 
 
-def plain_predict(model, X, device, batch_size):
-    X = torch.from_numpy((X - X.mean()) / X.std()).view(-1, 1, 28, 28).to(device)
-    model.eval()
-    outputs = []
-    with torch.no_grad():
-        for start in range(0, len(X), batch_size):
-            outputs.append(torch.softmax(model(X[start : start + batch_size]), 1))
-    return torch.cat(outputs).cpu().numpy()
+def training_flops_per_image(device, precision):
+    """Floating-point operations of one LipNet-4 training step, per image."""
+    model = LipNet4(n_classes=3).to(device)
+    execution = Execution(device, precision=precision)
+    X = torch.randn(16, 1, 28, 28, device=device)
+    counter = FlopCounterMode(display=False)
+    with counter:
+        execution.forward(model, X).sum().backward()
+    return counter.get_total_flops() / len(X)
 
 
-def timed(function, *args):
+def matmul_peak(device, precision, repeats=5):
+    """Measured floating-point operations per second of a large matmul."""
+    side = 8192 if device.startswith("cuda") else 2048
+    dtype = PRECISIONS[precision] or torch.float32
+    a = torch.randn(side, side, device=device, dtype=dtype)
+    b = torch.randn(side, side, device=device, dtype=dtype)
+    a @ b
+    sync(device)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        a @ b
+        sync(device)
+        best = min(best, time.perf_counter() - start)
+    return 2 * side**3 / best
+
+
+def timed(function):
     start = time.perf_counter()
-    result = function(*args)
+    result = function()
     return time.perf_counter() - start, result
+
+
+def measure(X, y, device, epochs, batch_size, precision, repeats):
+    """Median images/s of plain fit, our fit, our fit with defaults, predict."""
+
+    def ours(**params):
+        return LipNetClassifier(
+            max_epochs=epochs,
+            batch_size=batch_size,
+            lr=scaled_learning_rate(batch_size),
+            precision=precision,
+            device=device,
+            random_state=0,
+            iterator_valid__batch_size=max(batch_size, 1024),
+            **params,
+        )
+
+    like_for_like = {"augment": False, "balance": None}
+    # Warm-up: CUDA context, cuDNN algorithm choice, allocator, thread pools.
+    warm = min(len(X), 4 * batch_size)
+    plain_fit(X[:warm], y[:warm], device, 1, batch_size, precision)
+    ours(**like_for_like).set_params(max_epochs=1).fit(X[:warm], y[:warm])
+    times = {"plain_fit": [], "ours_fit": [], "ours_fit_defaults": [], "predict": []}
+    for _ in range(repeats):
+        seconds, _ = timed(
+            lambda: plain_fit(X, y, device, epochs, batch_size, precision)
+        )
+        times["plain_fit"].append(seconds)
+        seconds, clf = timed(lambda: ours(**like_for_like).fit(X, y))
+        times["ours_fit"].append(seconds)
+        seconds, _ = timed(lambda: ours().fit(X, y))
+        times["ours_fit_defaults"].append(seconds)
+        seconds, _ = timed(partial(clf.predict_proba, X))
+        times["predict"].append(seconds)
+    median = {key: statistics.median(values) for key, values in times.items()}
+    return {
+        key: (len(X) if key == "predict" else len(X) * epochs) / seconds
+        for key, seconds in median.items()
+    }
 
 
 def main(argv=None):
@@ -93,110 +171,87 @@ def main(argv=None):
     parser.add_argument("--n-samples", type=int, default=None)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument(
+        "--batch-sizes", type=int, nargs="+", default=[32, 256, 1024, 4096]
+    )
+    parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
     args = parser.parse_args(argv)
     device = args.device
     on_gpu = device.startswith("cuda")
-    n_samples = args.n_samples or (20000 if on_gpu else 2048)
-    epochs = args.epochs or (3 if on_gpu else 2)
-    batch_size = args.batch_size
+    n_samples = args.n_samples or (131072 if on_gpu else 8192)
+    epochs = args.epochs or (2 if on_gpu else 1)
     X, y = make_images(n_samples)
 
-    def ours(**params):
-        return LipNetClassifier(
-            max_epochs=epochs,
-            batch_size=batch_size,
-            device=device,
-            random_state=0,
-            **params,
-        )
-
-    like_for_like = dict(augment=False, balance=None)
-    # warm-up: CUDA context, cuDNN algorithm choice, allocator, thread pools
-    plain_fit(X[:512], y[:512], device, 1, batch_size)
-    ours(**like_for_like).set_params(max_epochs=1).fit(X[:512], y[:512])
-
-    times = {"plain_fit": [], "ours_fit": [], "ours_fit_defaults": []}
-    if on_gpu:
-        times["ours_fit_unfused"] = []
-    times.update({"plain_predict": [], "ours_predict": []})
-    for _ in range(args.repeats):
-        seconds, model = timed(lambda: plain_fit(X, y, device, epochs, batch_size))
-        times["plain_fit"].append(seconds)
-        seconds, clf = timed(lambda: ours(**like_for_like).fit(X, y))
-        times["ours_fit"].append(seconds)
-        seconds, _ = timed(lambda: ours().fit(X, y))
-        times["ours_fit_defaults"].append(seconds)
-        if on_gpu:
-            # The plain loop's optimizer implementation: what is left is the
-            # cost of skorch's loop and our batching alone.
-            seconds, _ = timed(
-                lambda: ours(**like_for_like, optimizer__fused=False).fit(X, y)
+    rows, result_rows = [], []
+    peaks = {p: matmul_peak(device, p) for p in args.precisions}
+    flops = {p: training_flops_per_image(device, p) for p in args.precisions}
+    for precision in args.precisions:
+        for batch_size in args.batch_sizes:
+            rate = measure(X, y, device, epochs, batch_size, precision, args.repeats)
+            ratio = rate["ours_fit"] / rate["plain_fit"]
+            # Prediction is the forward pass alone: a third of a training step.
+            peak_fit = rate["ours_fit"] * flops[precision] / peaks[precision]
+            peak_predict = rate["predict"] * flops[precision] / 3 / peaks[precision]
+            result_rows.append(
+                {
+                    "precision": precision,
+                    "batch_size": batch_size,
+                    "images_per_second": rate,
+                    "ratio_ours_over_plain": ratio,
+                    "fraction_of_peak_fit": peak_fit,
+                    "fraction_of_peak_predict": peak_predict,
+                }
             )
-            times["ours_fit_unfused"].append(seconds)
-        seconds, _ = timed(plain_predict, model, X, device, batch_size)
-        times["plain_predict"].append(seconds)
-        seconds, _ = timed(clf.predict_proba, X)
-        times["ours_predict"].append(seconds)
+            rows.append(
+                f"| {precision} | {batch_size} | {rate['plain_fit']:.0f} "
+                f"| {rate['ours_fit']:.0f} | {ratio:.2f} "
+                f"| {rate['ours_fit_defaults']:.0f} | {100 * peak_fit:.1f} % "
+                f"| {rate['predict']:.0f} | {100 * peak_predict:.1f} % |"
+            )
+            print(rows[-1], flush=True)
 
-    median = {key: statistics.median(values) for key, values in times.items()}
-    trained = n_samples * epochs
-    rate = {
-        key: (n_samples if key.endswith("predict") else trained) / seconds
-        for key, seconds in median.items()
-    }
-    ratio = {
-        "fit": rate["ours_fit"] / rate["plain_fit"],
-        "fit_with_augmentation": rate["ours_fit_defaults"] / rate["plain_fit"],
-        "predict": rate["ours_predict"] / rate["plain_predict"],
-    }
-    unfused_row = ""
-    if on_gpu:
-        ratio["fit_unfused_adam"] = rate["ours_fit_unfused"] / rate["plain_fit"]
-        unfused_row = (
-            "| LipNetClassifier fit (augment=False, balance=None, "
-            "optimizer__fused=False) "
-            f"| {rate['ours_fit_unfused']:.0f} | {ratio['fit_unfused_adam']:.2f} |\n"
-        )
     info = machine_info()
+    kind = "cuda" if on_gpu else "cpu"
     settings = {
         "device": device,
-        "network": "LipNet-4, 28x28, 3 classes",
+        "network": "LipNet-4, 28x28, 3 classes, channels-last",
         "n_samples": n_samples,
         "epochs": epochs,
-        "batch_size": batch_size,
         "repeats": args.repeats,
+        "learning_rate": "1e-3 * sqrt(batch / 32)",
+        "torch_threads": torch.get_num_threads(),
     }
     result = {
         "machine": info,
         "settings": settings,
-        "seconds": times,
-        "images_per_second": rate,
-        "ratio_ours_over_plain": ratio,
+        "training_flops_per_image": flops,
+        "matmul_peak_flops": peaks,
+        "rows": result_rows,
     }
-    kind = "cuda" if on_gpu else "cpu"
+    peak_lines = "\n".join(
+        f"- {p}: {peaks[p] / 1e12:.2f} TFLOP/s measured matmul peak; "
+        f"{flops[p] / 1e6:.1f} MFLOP per training image"
+        for p in args.precisions
+    )
     markdown = f"""# Training and prediction throughput, LipNet-4 on {kind}
 
-Median of {args.repeats} alternating runs; {n_samples} images, {epochs} epochs,
-batch size {batch_size}. Target: ours / plain >= 0.9. On CUDA the classifier
-uses fused Adam and cuDNN autotuning by default; the plain loop uses
-PyTorch's defaults.
+Median of {args.repeats} runs; {n_samples} images x {epochs} epoch(s) per fit;
+learning rate 1e-3 x sqrt(batch / 32). "plain" is a minimal PyTorch loop with
+the same arithmetic; "ours" is `LipNetClassifier(augment=False,
+balance=None)`; "defaults" adds augmentation and oversampling (the data are
+balanced, so oversampling adds no images). "% peak" is FLOP/s achieved over
+the device's measured matmul throughput in that precision.
 
-| run | images/s | ours / plain |
-| --- | ---: | ---: |
-| plain PyTorch loop, fit | {rate["plain_fit"]:.0f} | |
-| LipNetClassifier fit (augment=False, balance=None) | {rate["ours_fit"]:.0f} \
-| {ratio["fit"]:.2f} |
-{unfused_row}| LipNetClassifier fit (defaults: augmentation, oversampling) \
-| {rate["ours_fit_defaults"]:.0f} | {ratio["fit_with_augmentation"]:.2f} |
-| plain PyTorch loop, predict | {rate["plain_predict"]:.0f} | |
-| LipNetClassifier predict_proba | {rate["ours_predict"]:.0f} \
-| {ratio["predict"]:.2f} |
+{peak_lines}
+
+| precision | batch | plain fit img/s | ours fit img/s | ours / plain | defaults img/s | fit % peak | predict img/s | predict % peak |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+{chr(10).join(rows)}
 
 ## Machine
 
 {machine_markdown(info)}
-"""
+"""  # noqa: E501
     paths = write_result(f"training_throughput_{kind}", result, markdown)
     print(markdown)
     print("written:", *paths)

@@ -11,8 +11,10 @@ tables from disk or synthetic), :mod:`~sklearn_lipnet.segmentation` and
 :mod:`~sklearn_lipnet.neural_network` (the LipNet classifier),
 :mod:`~sklearn_lipnet.pipeline` (ready-made pipelines and imbalance handling),
 :mod:`~sklearn_lipnet.metrics` (per-class evaluation),
-:mod:`~sklearn_lipnet.experiments` (model comparison and reports) and
-:mod:`~sklearn_lipnet.persistence` (safe model files).
+:mod:`~sklearn_lipnet.experiments` (model comparison and reports),
+:mod:`~sklearn_lipnet.inspection` (what a fitted model learned),
+:mod:`~sklearn_lipnet.persistence` (safe model files) and
+:mod:`~sklearn_lipnet.export` (ONNX files for other runtimes).
 """
 
 import importlib

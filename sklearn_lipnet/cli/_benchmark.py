@@ -1,5 +1,6 @@
 """``lipnet benchmark``: the thesis's comparison, with a report folder."""
 
+import sys
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from ._common import (
     logger,
     model_names,
     positive_int,
+    resolve_model_options,
     value_counts,
 )
 
@@ -19,18 +21,40 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(commands):
-    """Register ``benchmark`` with the ``lipnet`` parser's subcommands."""
-    from ..datasets import CLASSES
+    """Register ``benchmark`` with the ``lipnet`` parser's subcommands.
 
+    Parameters
+    ----------
+    commands : argparse subparsers action
+        What ``ArgumentParser.add_subparsers`` returned.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+    """
+    from ..datasets import CLASSES
+    from ..experiments import BENCHMARK_PRESETS
+
+    default = BENCHMARK_PRESETS["default"]
     problems = tuple(CLASSES)
+    presets = "; ".join(
+        f"{p.name}: {p.description}" for p in BENCHMARK_PRESETS.values()
+    )
     parser = commands.add_parser(
         "benchmark",
         help="stratified k-fold comparison of LipNet and the SVM, with a report",
         description="The main job: cross-validate LipNet-4 against the feature "
         "SVM on synthetic liposomes (both problems) or on your folder, print "
         "per-class tables and confusion matrices, and write a report folder "
-        "(Markdown, PNG plots, CSV/JSON). The defaults take about 5 minutes on "
-        "a 2-core CPU; on a GPU try --n-samples 3000 --epochs 20.",
+        "(Markdown, PNG plots, CSV/JSON). The default preset takes about 3 "
+        "minutes on a 2-core CPU.",
+    )
+    parser.add_argument(
+        "--preset",
+        choices=tuple(BENCHMARK_PRESETS),
+        default="default",
+        help=f"data size and training settings ({presets}); the options below "
+        "override it (default: default)",
     )
     parser.add_argument(
         "--data", help="folder per class or index file to use instead of synthetic data"
@@ -45,8 +69,9 @@ def add_parser(commands):
     parser.add_argument(
         "--n-samples",
         type=positive_int,
-        default=900,
-        help="synthetic particles per problem (default: %(default)s)",
+        default=None,
+        help="synthetic particles per problem (default: "
+        f"{default.n_samples['lamellarity']})",
     )
     parser.add_argument(
         "--thesis-weights",
@@ -68,29 +93,45 @@ def add_parser(commands):
         help="stratified folds, at least 2 (default: %(default)s)",
     )
     parser.add_argument(
-        "--out", default="lipnet-report", help="report folder (default: %(default)s)"
+        "--out",
+        default="lipnet-report",
+        help="report folder, replaced as a whole when the run is complete "
+        "(default: %(default)s)",
     )
-    add_model_options(parser, epochs=12)
+    add_model_options(
+        parser,
+        defaults={
+            "epochs": default.epochs,
+            "batch_size": default.batch_size,
+            "lr": default.lr,
+            "precision": default.precision,
+            "jobs": 1,
+        },
+    )
     parser.set_defaults(func=run)
     return parser
 
 
-def _datasets(args, log):
+def _datasets(args, preset, log):
     from ..datasets import BENCHMARK_WEIGHTS, make_liposomes
 
     if args.data is not None:
         return {Path(args.data).name or "data": load_labelled(args.data)}
     datasets = {}
     for problem in args.problem:
-        log(f"Generating {args.n_samples} synthetic {problem} cut-outs ...")
-        weights = None if args.thesis_weights else BENCHMARK_WEIGHTS[problem]
+        n_samples = args.n_samples or preset.n_samples[problem]
+        log(f"Generating {n_samples} synthetic {problem} cut-outs ...")
         datasets[problem] = make_liposomes(
-            args.n_samples, problem=problem, weights=weights, random_state=args.seed
+            n_samples,
+            problem=problem,
+            weights=None if args.thesis_weights else BENCHMARK_WEIGHTS[problem],
+            random_state=args.seed,
+            n_jobs=args.jobs,
         )
     return datasets
 
 
-def _settings(args, problems):
+def _settings(args, datasets):
     from ..datasets import BENCHMARK_WEIGHTS
 
     if args.data is not None:
@@ -98,16 +139,20 @@ def _settings(args, problems):
     elif args.thesis_weights:
         weights = "thesis tables 1-2"
     else:
-        weights = "; ".join(f"{p}: {BENCHMARK_WEIGHTS[p]}" for p in problems)
+        weights = "; ".join(f"{p}: {BENCHMARK_WEIGHTS[p]}" for p in datasets)
     return {
+        "preset": args.preset,
         "data": args.data or "synthetic (make_liposomes)",
-        "problems": ", ".join(problems),
-        "n_samples": args.n_samples if args.data is None else "all",
+        "problems": ", ".join(datasets),
+        "particles": ", ".join(f"{p}: {len(y)}" for p, (_, y) in datasets.items()),
         "class weights": weights,
         "models": ", ".join(display_name(m) for m in args.models),
         "folds": f"{args.folds} (stratified, shuffled, seed {args.seed})",
         "epochs": args.epochs,
         "batch size": args.batch_size,
+        "learning rate": args.lr,
+        "precision": args.precision,
+        "compiled": args.compile,
         "input mode": args.mode,
         "sampling": args.sampling,
         "device": args.device,
@@ -116,35 +161,72 @@ def _settings(args, problems):
 
 
 def run(args):
-    """Run the benchmark the parsed ``args`` describe; return the exit status."""
-    from ..experiments import class_order, compare_models, format_results, write_report
+    """Run the benchmark the parsed ``args`` describe; return the exit status.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        As parsed by the parser of :func:`add_parser`.
+
+    Returns
+    -------
+    status : int
+    """
+    from ..experiments import (
+        BENCHMARK_PRESETS,
+        Progress,
+        check_report_folder,
+        class_order,
+        compare_models,
+        format_results,
+        work_units,
+        write_report,
+    )
     from ..utils import machine_info
 
     if args.folds < 2:
         raise CommandError("--folds must be at least 2")
+    # The report replaces --out as a whole at the end: refuse a folder of
+    # other files now, not after the run. Ctrl-C before the end leaves an
+    # earlier report as it was.
+    check_report_folder(args.out)
+    preset = BENCHMARK_PRESETS[args.preset]
+    if args.thesis_weights is False:
+        args.thesis_weights = preset.thesis_weights
+    resolve_model_options(args, preset)
     start = time.perf_counter()
     log = logger(args)
-    datasets = _datasets(args, log)
+    datasets = _datasets(args, preset, log)
+    models = {
+        problem: {display_name(m): build_model(m, args) for m in args.models}
+        for problem in datasets
+    }
+    progress = None
+    if not args.quiet:
+        total = sum(work_units(m, args.folds) for m in models.values())
+        progress = Progress(total, stream=sys.stderr)
     experiments = {}
     for problem, (table, y) in datasets.items():
         counts = ", ".join(
             f"{label}: {count}" for label, count in zip(*value_counts(y))
         )
         log(f"\n[{problem}] {len(y)} particles ({counts})")
-        models = {display_name(m): build_model(m, args) for m in args.models}
+        if progress is not None:
+            progress.context = problem
         experiments[problem] = compare_models(
             table,
             y,
-            models,
+            models[problem],
             cv=args.folds,
             labels=class_order(y, problem),
             random_state=args.seed,
             log=log,
+            progress=progress,
         )
         print(format_results(problem, experiments[problem]), flush=True)
     wall = time.perf_counter() - start
     report = write_report(
-        args.out, experiments, _settings(args, list(datasets)), machine_info(), wall
+        args.out, experiments, _settings(args, datasets), machine_info(), wall
     )
     print(f"\nReport written to {report} ({wall / 60:.1f} min).")
     return 0

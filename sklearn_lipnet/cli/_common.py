@@ -1,16 +1,26 @@
 """What the ``lipnet`` subcommands share: errors, options, data and models."""
 
 import argparse
+import contextlib
+import os
+import sys
+import warnings
+from pathlib import Path
 
 __all__ = [
     "CommandError",
     "add_model_options",
     "build_model",
+    "check_class_sizes",
+    "check_output_file",
     "display_name",
     "load_labelled",
     "logger",
     "model_names",
     "positive_int",
+    "printed_warnings",
+    "read_particles",
+    "resolve_model_options",
     "value_counts",
 ]
 
@@ -31,8 +41,8 @@ def model_names():
     return (*ARCHITECTURES, "svm")
 
 
-def build_model(model, args):
-    """The pipeline ``model`` names, with the command's options."""
+def build_model(model, args, *, verbose=0):
+    """The pipeline ``model`` names, with the command's (resolved) options."""
     from ..pipeline import SAMPLING_STRATEGIES, make_lipnet_pipeline, make_svm_pipeline
 
     strategy = SAMPLING_STRATEGIES[args.sampling]
@@ -50,11 +60,134 @@ def build_model(model, args):
         balance=strategy.balance,
         max_epochs=args.epochs,
         batch_size=args.batch_size,
+        lr=args.lr,
+        precision=args.precision,
+        compile=args.compile,
+        iterator_valid__batch_size=args.predict_batch_size,
         device=args.device,
         random_state=args.seed,
         n_jobs=args.jobs,
-        verbose=int(not getattr(args, "quiet", False)),
+        verbose=verbose,
     )
+
+
+def resolve_model_options(args, preset):
+    """Fill the model options left unset on the command line from ``preset``,
+    and decide ``auto`` precision and compilation for the device."""
+    from ..experiments import resolve_compile, resolve_precision
+    from ..neural_network import resolve_device
+
+    device = resolve_device(args.device)
+    for name in ("epochs", "batch_size", "lr", "precision"):
+        if getattr(args, name) is None:
+            setattr(args, name, getattr(preset, name))
+    if args.jobs is None:
+        args.jobs = preset.n_jobs
+    args.precision = resolve_precision(args.precision, device)
+    args.compile = True if args.compile else resolve_compile(preset.compile, device)
+    args.predict_batch_size = preset.predict_batch_size
+    return args
+
+
+def check_output_file(path, option="--out"):
+    """Refuse, before any work, an output file that cannot be written.
+
+    Returns ``path`` as a ``Path``; raises :class:`CommandError` when its
+    folder is missing or not writable, or ``path`` is a folder.
+    """
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise CommandError(f"{option} {path} is a folder; give a file name.")
+    if not folder.is_dir():
+        raise CommandError(f"{option} {path}: the folder {folder} does not exist.")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise CommandError(f"{option} {path}: the folder {folder} is not writable.")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise CommandError(f"{option} {path} exists and is not writable.")
+    return path
+
+
+def check_class_sizes(y, minimum, reason):
+    """Refuse classes with fewer than ``minimum`` particles, saying ``reason``."""
+    labels, counts = value_counts(y)
+    short = [
+        f"'{label}' ({count})"
+        for label, count in zip(labels, counts)
+        if count < minimum
+    ]
+    if short:
+        raise CommandError(
+            f"{reason} needs at least {minimum} particles of every class; class "
+            f"{', '.join(short)} has fewer. Add particles or leave the class out."
+        )
+
+
+@contextlib.contextmanager
+def printed_warnings():
+    """Print the warnings of the block as ``lipnet: warning:`` lines.
+
+    Skipped files are listed in full (not only the first ten that the
+    warning of ``load_particles`` names).
+    """
+    from ..datasets import SkippedParticlesWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for warning in caught:
+                if isinstance(warning.message, SkippedParticlesWarning):
+                    skipped = warning.message.skipped
+                    print(
+                        f"lipnet: warning: skipped {len(skipped)} of "
+                        f"{warning.message.total} particles:",
+                        file=sys.stderr,
+                    )
+                    for problem in skipped:
+                        print(f"  {problem}", file=sys.stderr)
+                else:
+                    first = str(warning.message).strip().splitlines() or [""]
+                    print(f"lipnet: warning: {first[0]}", file=sys.stderr)
+
+
+def read_particles(paths, on_error="raise"):
+    """``(table, y)`` of one folder or index file, or of image files.
+
+    ``y`` holds the labels of a labelled folder or index, else None.
+    ``on_error="skip"`` leaves out (and lists) what cannot be read.
+    """
+    import pandas as pd
+
+    from ..datasets import load_particles
+    from ..datasets._image_io import ImageReader
+    from ..datasets._index import INDEX_SUFFIXES
+    from ..datasets._load import Problems
+
+    paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise CommandError(f"No such file or folder: {', '.join(missing)}")
+    if len(paths) == 1 and (
+        paths[0].is_dir() or paths[0].suffix.lower() in INDEX_SUFFIXES
+    ):
+        return load_particles(paths[0], on_error=on_error)
+    problems, reader, rows = Problems(on_error), ImageReader(), []
+    for path in paths:
+        if path.is_dir():
+            raise CommandError(f"{path} is a folder; give one folder or image files.")
+        try:
+            image = reader.image(path)
+        except ValueError as exc:
+            problems.report(exc)
+            continue
+        rows.append({"image": image, "path": str(path), "id": path.stem})
+    reader.warn()
+    problems.warn(len(paths))
+    if not rows:
+        raise CommandError("No image could be read.")
+    return pd.DataFrame(rows), None
 
 
 def load_labelled(path):
@@ -95,22 +228,44 @@ def positive_int(text):
     return value
 
 
-def add_model_options(parser, *, epochs):
-    """The options of every command that builds models (benchmark, train)."""
+def add_model_options(parser, *, defaults):
+    """The options of every command that builds models (benchmark, train).
+
+    Options a preset can set default to None here; ``defaults`` says what
+    ``--help`` should call their default.
+    """
     from ..pipeline import SAMPLING_STRATEGIES
     from ..preprocessing import MODES
 
     parser.add_argument(
         "--epochs",
         type=positive_int,
-        default=epochs,
-        help="training epochs of the networks (default: %(default)s)",
+        default=None,
+        help=f"training epochs of the networks (default: {defaults['epochs']})",
     )
     parser.add_argument(
         "--batch-size",
         type=positive_int,
-        default=32,
-        help="mini-batch size (default: %(default)s, as in the thesis)",
+        default=None,
+        help=f"mini-batch size (default: {defaults['batch_size']})",
+    )
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help=f"learning rate of the networks (default: {defaults['lr']})",
+    )
+    parser.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16", "auto"),
+        default=None,
+        help="arithmetic of the networks' forward pass; auto is bf16 where the "
+        f"device computes it natively (default: {defaults['precision']})",
+    )
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the networks with torch.compile (worth it on GPUs)",
     )
     parser.add_argument(
         "--mode",
@@ -143,8 +298,8 @@ def add_model_options(parser, *, epochs):
         "--jobs",
         type=int,
         default=None,
-        help="parallel jobs for feature extraction and preprocessing "
-        "(default: 1; -1 uses every core)",
+        help="parallel jobs for data generation, feature extraction and "
+        f"preprocessing; -1 uses every core (default: {defaults['jobs']})",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="print only the results, not the progress"

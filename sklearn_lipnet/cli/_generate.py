@@ -1,5 +1,6 @@
 """``lipnet generate``: write synthetic liposome cut-outs to the folder layout."""
 
+import os
 from pathlib import Path
 
 from ._common import CommandError, positive_int, value_counts
@@ -26,10 +27,73 @@ def add_parser(commands):
     parser.add_argument(
         "--overwrite",
         action="store_true",
-        help="replace files of an earlier set in OUT",
+        help="replace a set that an earlier generate wrote to OUT (only the "
+        "files its index.csv lists; anything else in OUT is refused)",
     )
     parser.set_defaults(func=run)
     return parser
+
+
+def _files(folder):
+    """Every file under ``folder`` that a loader would see (hidden ones not)."""
+    found = []
+    for directory, subdirectories, files in os.walk(folder):
+        subdirectories[:] = [d for d in subdirectories if not d.startswith(".")]
+        found += [Path(directory, f) for f in files if not f.startswith(".")]
+    return found
+
+
+def _earlier_set(out):
+    """The files an earlier ``generate`` wrote to ``out``, or a CommandError.
+
+    They are what its ``index.csv`` lists, and the index itself; any other
+    file there would mix into the new set, so it is refused, never removed.
+    """
+    import pandas as pd
+
+    index = out / "index.csv"
+    if not index.is_file():
+        raise CommandError(
+            f"{out} is not empty and holds no index.csv of an earlier `lipnet "
+            "generate`; --overwrite only replaces such a set. Choose an empty "
+            "or new folder."
+        )
+    try:
+        listing = pd.read_csv(index, dtype=str, keep_default_na=False)
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise CommandError(
+            f"{index}: cannot read the earlier set's index ({exc})."
+        ) from None
+    root = out.resolve()
+    listed = {index.resolve()}
+    for column in ("image", "mask"):
+        for name in listing.get(column, []):
+            if not name:
+                continue
+            path = (out / name).resolve()
+            if root not in path.parents:
+                raise CommandError(f"{index} lists {name}, which is outside {out}.")
+            listed.add(path)
+    others = [path for path in _files(out) if path.resolve() not in listed]
+    if others:
+        raise CommandError(
+            f"{out} holds {len(others)} file(s) that the earlier set's index.csv "
+            f"does not list, e.g. {others[0]}; they would mix into the new set. "
+            "Move them away or choose another folder."
+        )
+    return sorted(path for path in listed if path.exists())
+
+
+def _remove(files, out):
+    """Remove ``files``, then the folders under ``out`` they leave empty."""
+    for path in files:
+        path.unlink()
+    for directory, _, _ in sorted(os.walk(out), reverse=True):
+        if Path(directory) != out:
+            try:
+                os.rmdir(directory)  # only succeeds on empty folders
+            except OSError:
+                pass
 
 
 def run(args):
@@ -37,16 +101,25 @@ def run(args):
     from ..datasets import BENCHMARK_WEIGHTS, make_liposomes, save_particles
 
     out = Path(args.out)
-    if out.is_dir() and any(out.iterdir()) and not args.overwrite:
-        raise CommandError(
-            f"{out} is not empty; pass --overwrite to replace a set written there."
-        )
+    if out.exists() and not out.is_dir():
+        raise CommandError(f"{out} is a file, not a folder.")
+    earlier = []
+    if out.is_dir() and any(out.iterdir()):
+        if not args.overwrite:
+            raise CommandError(
+                f"{out} is not empty; pass --overwrite to replace a set that "
+                "generate wrote there."
+            )
+        earlier = _earlier_set(out)
     weights = None if args.thesis_weights else BENCHMARK_WEIGHTS[args.problem]
     table, y = make_liposomes(
         args.n_samples, problem=args.problem, weights=weights, random_state=args.seed
     )
-    save_particles(table, y, args.out, overwrite=args.overwrite)
+    # Removed only now that the new set exists in memory, and only what the
+    # earlier set's index lists: no mixture of two sets, nothing else lost.
+    _remove(earlier, out)
+    save_particles(table, y, out)
     labels, counts = value_counts(y)
     summary = ", ".join(f"{label}: {count}" for label, count in zip(labels, counts))
-    print(f"{len(y)} {args.problem} cut-outs ({summary}) written to {args.out}")
+    print(f"{len(y)} {args.problem} cut-outs ({summary}) written to {out}")
     return 0

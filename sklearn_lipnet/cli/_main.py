@@ -3,13 +3,13 @@
 import argparse
 import sys
 
-from . import _benchmark, _generate, _predict, _train
+from . import _benchmark, _explain, _export, _generate, _predict, _train
 from ._common import CommandError
 
 __all__ = ["build_parser", "main"]
 
 #: The subcommands, in the order ``lipnet --help`` lists them.
-SUBCOMMANDS = (_benchmark, _train, _predict, _generate)
+SUBCOMMANDS = (_benchmark, _train, _predict, _explain, _export, _generate)
 
 
 def build_parser():
@@ -30,7 +30,19 @@ def build_parser():
 
 
 def main(argv=None):
-    """Run ``lipnet`` with ``argv`` (default: the process's); return the status."""
+    """Run ``lipnet``; return the exit status.
+
+    Parameters
+    ----------
+    argv : list of str, default=None
+        The arguments after ``lipnet``; ``None`` reads the process's.
+
+    Returns
+    -------
+    status : int
+        0 on success, 2 for a problem with the arguments or the data, 130 when
+        interrupted.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -1,8 +1,11 @@
 """``lipnet predict``: classify particles with a saved model, write a CSV."""
 
-from pathlib import Path
-
-from ._common import CommandError
+from ._common import (
+    CommandError,
+    check_output_file,
+    printed_warnings,
+    read_particles,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -17,7 +20,7 @@ def add_parser(commands):
         "inputs",
         nargs="+",
         metavar="IMAGES_OR_DIR",
-        help="image files, or one folder or index file",
+        help="image files, or one folder or index file (.csv, .json, .jsonl)",
     )
     parser.add_argument(
         "--out", default="predictions.csv", help="CSV to write (default: %(default)s)"
@@ -26,38 +29,23 @@ def add_parser(commands):
         "--threshold",
         type=float,
         default=None,
-        help="report particles whose highest class probability "
-        "is below this as uncertain",
+        help="add a column 'confident': whether the highest class probability "
+        "reaches this value",
     )
     parser.add_argument(
-        "--uncertain-label",
-        default="uncertain",
-        help="label used below --threshold (default: uncertain)",
+        "--on-error",
+        choices=("raise", "skip"),
+        default="raise",
+        help="what to do with an image that cannot be read: stop (raise), or "
+        "predict the others and list it (skip) (default: raise)",
+    )
+    parser.add_argument(
+        "--device",
+        default="auto",
+        help="where networks run: auto, cpu, cuda (default: auto)",
     )
     parser.set_defaults(func=run)
     return parser
-
-
-def _read_inputs(paths):
-    """A particle table from one folder / index file or from image files."""
-    import pandas as pd
-
-    from ..datasets import load_particles
-    from ..datasets._image_io import read_image
-
-    paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise CommandError(f"No such file or folder: {', '.join(missing)}")
-    if len(paths) == 1 and (paths[0].is_dir() or paths[0].suffix in (".csv", ".json")):
-        table, _ = load_particles(paths[0])
-        return table
-    rows = []
-    for path in paths:
-        if path.is_dir():
-            raise CommandError(f"{path} is a folder; give one folder or image files.")
-        rows.append({"image": read_image(path), "path": str(path), "id": path.stem})
-    return pd.DataFrame(rows)
 
 
 def run(args):
@@ -66,30 +54,33 @@ def run(args):
     import pandas as pd
 
     from ..persistence import load_model
+    from ..utils import atomic_file
 
     if args.threshold is not None and not 0 < args.threshold <= 1:
         raise CommandError("--threshold must be in (0, 1]")
-    model = load_model(args.model)
-    table = _read_inputs(args.inputs)
+    out = check_output_file(args.out)
+    model = load_model(args.model, device=args.device)
     if not hasattr(model, "predict_proba"):
         raise CommandError(f"{args.model} has no class probabilities.")
+    with printed_warnings():
+        table, _ = read_particles(args.inputs, args.on_error)
     proba = model.predict_proba(table)
     classes = [str(c) for c in model.classes_]
-    best = proba.argmax(axis=1)
-    predicted = np.asarray(classes, dtype=object)[best]
-    if args.threshold is not None:
-        predicted = np.where(
-            proba.max(axis=1) < args.threshold, args.uncertain_label, predicted
-        )
-    out = pd.DataFrame(
+    predictions = pd.DataFrame(
         {
             "id": table["id"] if "id" in table else np.arange(len(table)),
             "path": table["path"] if "path" in table else "",
-            "predicted": predicted,
+            # The most probable class, always: below a threshold a particle
+            # is flagged in "confident", never relabelled (a label such as
+            # "uncertain" can be a real class).
+            "predicted": np.asarray(classes, dtype=object)[proba.argmax(axis=1)],
         }
     )
+    if args.threshold is not None:
+        predictions["confident"] = proba.max(axis=1) >= args.threshold
     for k, label in enumerate(classes):
-        out[f"p_{label}"] = proba[:, k]
-    out.to_csv(args.out, index=False)
-    print(f"{len(out)} predictions written to {args.out}")
+        predictions[f"p_{label}"] = proba[:, k]
+    with atomic_file(out, "w", newline="", encoding="utf-8") as handle:
+        predictions.to_csv(handle, index=False)
+    print(f"{len(predictions)} predictions written to {out}")
     return 0

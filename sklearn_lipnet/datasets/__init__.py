@@ -6,13 +6,14 @@ Also the thesis's two problems (:data:`CLASSES`, :data:`THESIS_COUNTS`,
 """
 
 from ._liposomes import make_liposomes
-from ._load import load_particles
+from ._load import SkippedParticlesWarning, load_particles
 from ._save import save_particles
 from ._thesis import BENCHMARK_WEIGHTS, CLASSES, THESIS_COUNTS, thesis_proportions
 
 __all__ = [
     "BENCHMARK_WEIGHTS",
     "CLASSES",
+    "SkippedParticlesWarning",
     "THESIS_COUNTS",
     "load_particles",
     "make_liposomes",

@@ -17,11 +17,40 @@ def _visible(entries):
     )
 
 
-def _image_files(folder, mask_suffix):
-    """Image files under ``folder`` (recursively, sorted), masks excluded."""
+def _image_files(folder, mask_suffix, problems, seen_folders):
+    """Image files under ``folder`` (recursively, sorted), masks excluded.
+
+    Links to folders are followed, but a folder reached a second time (a
+    link loop, or two links to one folder) is read once and reported.
+    Folders that cannot be read are reported too; nothing is dropped
+    without a word.
+    """
+
+    def unreadable(error):
+        problems.report(
+            ValueError(
+                f"{error.filename}: cannot read the folder ({error.strerror or error})."
+            )
+        )
+
     found = []
-    for directory, subdirectories, files in os.walk(folder):
-        subdirectories[:] = sorted(d for d in subdirectories if not d.startswith("."))
+    for directory, subdirectories, files in os.walk(
+        folder, onerror=unreadable, followlinks=True
+    ):
+        kept = []
+        for name in sorted(d for d in subdirectories if not d.startswith(".")):
+            target = os.path.realpath(os.path.join(directory, name))
+            if target in seen_folders:
+                problems.report(
+                    ValueError(
+                        f"{os.path.join(directory, name)}: links to {target}, which "
+                        "is read already; its images would load twice."
+                    )
+                )
+                continue
+            seen_folders.add(target)
+            kept.append(name)
+        subdirectories[:] = kept
         for name in sorted(files):
             path = Path(directory) / name
             if name.startswith(".") or not is_image_file(path):
@@ -62,8 +91,11 @@ def load_folder(root, *, mask_dir, mask_suffix, problems, reader):
     """
     root = Path(root)
     mask_root = Path(mask_dir).resolve() if mask_dir is not None else None
-    with os.scandir(root) as entries:
-        entries = _visible(entries)
+    try:
+        with os.scandir(root) as entries:
+            entries = _visible(entries)
+    except OSError as exc:
+        raise ValueError(f"{root}: cannot read the folder ({exc.strerror}).") from None
     class_dirs = [
         Path(entry.path)
         for entry in entries
@@ -84,9 +116,31 @@ def load_folder(root, *, mask_dir, mask_suffix, problems, reader):
                 stacklevel=3,
             )
         groups = []
+        real_root = os.path.realpath(root)
+        seen_folders = {real_root}
         for folder in class_dirs:
-            files = _image_files(folder, mask_suffix)
-            if not files:
+            target = os.path.realpath(folder)
+            if real_root == target or real_root.startswith(target + os.sep):
+                problems.report(
+                    ValueError(
+                        f"{folder}: class folder {folder.name!r} is a link to "
+                        f"{target}, which holds the root folder; its images would "
+                        "load twice."
+                    )
+                )
+                continue
+            if target in seen_folders:
+                problems.report(
+                    ValueError(
+                        f"{folder}: class folder {folder.name!r} links to {target}, "
+                        "which is read already; its images would load twice."
+                    )
+                )
+                continue
+            seen_folders.add(target)
+            n_skipped = len(problems.skipped)
+            files = _image_files(folder, mask_suffix, problems, seen_folders)
+            if not files and len(problems.skipped) == n_skipped:
                 problems.report(
                     ValueError(
                         f"{folder}: class folder {folder.name!r} contains no images "
@@ -104,11 +158,19 @@ def load_folder(root, *, mask_dir, mask_suffix, problems, reader):
 
     listing = functools.cache(_listing)
     rows, labels, total = [], [], 0
+    loaded = {}
     for label, files in groups:
         for path in files:
             total += 1
             relative = path.relative_to(root)
             try:
+                target = os.path.realpath(path)
+                if target in loaded:
+                    raise ValueError(
+                        f"{path}: is the same file as {loaded[target]} (a link); it "
+                        "would load twice."
+                    )
+                loaded[target] = path
                 image = reader.image(path)
                 mask_path = _find_mask(path, relative, mask_dir, mask_suffix, listing)
                 mask = (
@@ -121,5 +183,5 @@ def load_folder(root, *, mask_dir, mask_suffix, problems, reader):
                 {"id": path.stem, "image": image, "mask": mask, "path": str(path)}
             )
             labels.append(label)
-    y = None if groups[0][0] is None else np.asarray(labels)
+    y = np.asarray(labels) if class_dirs else None
     return rows, y, total

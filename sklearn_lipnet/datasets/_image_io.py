@@ -5,6 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
+from ..utils import atomic_file
+
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".mrc")
 _TIFF_SUFFIXES = (".tif", ".tiff")
 
@@ -14,6 +16,25 @@ _LUMA = np.array([0.299, 0.587, 0.114])
 
 class ImageReadError(ValueError):
     """An image file exists but cannot be decoded as one 2-D image."""
+
+
+def _max_pixels():
+    """Pillow's decompression-bomb limit (about 89 million pixels), or None."""
+    from PIL import Image
+
+    return Image.MAX_IMAGE_PIXELS
+
+
+def _check_pixel_count(path, shape):
+    """Refuse an image declaring more pixels than Pillow's limit, before reading."""
+    limit = _max_pixels()
+    count = int(np.prod(shape, dtype=object))
+    if limit is not None and count > limit:
+        raise ImageReadError(
+            f"{path}: declares {' x '.join(map(str, shape))} = {count} pixels, more "
+            f"than the {limit} that are read (PIL.Image.MAX_IMAGE_PIXELS; a "
+            "damaged file or a decompression bomb?)."
+        )
 
 
 def is_image_file(path):
@@ -45,7 +66,17 @@ def _to_gray(array):
 def _read_pillow(path):
     from PIL import Image
 
-    with Image.open(path) as handle:
+    with warnings.catch_warnings():
+        # Pillow warns about images over its limit; they are refused below.
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        handle = Image.open(path)
+    with handle:
+        _check_pixel_count(path, handle.size[::-1])
+        frames = getattr(handle, "n_frames", 1)
+        if frames > 1:
+            raise ImageReadError(
+                f"{path}: holds {frames} frames (an animation?); expected one image."
+            )
         handle.load()
         mode = handle.mode
         if mode in ("L", "I;16", "I;16L", "I;16B", "I", "F"):
@@ -65,7 +96,11 @@ def _read_pillow(path):
 def _read_tiff(path):
     import tifffile
 
-    return tifffile.imread(path)
+    with tifffile.TiffFile(path) as handle:
+        if not handle.series:
+            raise ImageReadError(f"{path}: the TIFF file holds no image.")
+        _check_pixel_count(path, handle.series[0].shape)
+        return handle.asarray()
 
 
 def _read_mrc(path):
@@ -76,6 +111,9 @@ def _read_mrc(path):
             f"{path}: reading MRC files needs the optional package mrcfile "
             "(pip install mrcfile)."
         ) from None
+    with mrcfile.open(path, mode="r", permissive=False, header_only=True) as handle:
+        header = handle.header
+        _check_pixel_count(path, (int(header.nz), int(header.ny), int(header.nx)))
     with mrcfile.open(path, mode="r", permissive=False) as handle:
         return np.array(handle.data)
 
@@ -92,7 +130,7 @@ def _decode(path):
     )
     try:
         array = reader(path)
-    except ImportError:
+    except (ImportError, ImageReadError):
         raise
     except Exception as exc:  # decoders raise OSError, SyntaxError, struct.error...
         raise ImageReadError(
@@ -109,8 +147,21 @@ def _decode(path):
             f"{path}: expected one 2-D image, got an array of shape {array.shape}"
             + (" (a stack of images?)." if array.ndim == 3 else ".")
         )
-    if array.dtype.kind not in "iuf":
+    if array.dtype.kind == "b":
         array = array.astype(np.uint8)
+    elif array.dtype.kind == "c":
+        raise ImageReadError(
+            f"{path}: holds complex values; take their magnitude (or real part) "
+            "first and save that."
+        )
+    elif array.dtype.kind not in "iuf":
+        raise ImageReadError(f"{path}: holds {array.dtype} values, not pixels.")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        n_bad = int(np.count_nonzero(~np.isfinite(array)))
+        raise ImageReadError(
+            f"{path}: the image has {n_bad} NaN or infinite pixel(s); fill them or "
+            "leave the image out."
+        )
     return array, converted
 
 
@@ -134,8 +185,10 @@ def read_image(path):
     Raises
     ------
     ImageReadError
-        If the file cannot be decoded or does not hold one 2-D image; the
-        message names the file.
+        If the file cannot be decoded or does not hold one 2-D image of real,
+        finite numbers (a stack, an animation, complex values, NaN pixels),
+        or declares more pixels than Pillow's limit
+        ``PIL.Image.MAX_IMAGE_PIXELS``; the message names the file.
 
     Examples
     --------
@@ -156,7 +209,8 @@ def read_image(path):
 def write_image(path, image):
     """Write a 2-D array losslessly; bool arrays (masks) become 0/255 uint8.
 
-    PNG holds uint8 and uint16 images; TIFF any numeric dtype.
+    PNG holds uint8 and uint16 images; TIFF any numeric dtype. The file is
+    written whole or not at all (see :func:`~sklearn_lipnet.utils.atomic_file`).
 
     Parameters
     ----------
@@ -169,21 +223,23 @@ def write_image(path, image):
     if image.dtype == bool:
         image = image.astype(np.uint8) * 255
     suffix = Path(path).suffix.lower()
-    if suffix in _TIFF_SUFFIXES:
-        import tifffile
-
-        tifffile.imwrite(path, image)
-    elif suffix == ".png":
-        if image.dtype not in (np.uint8, np.uint16):
-            raise ValueError(
-                f"{path}: PNG stores 8- or 16-bit unsigned images, got dtype "
-                f"{image.dtype}; write TIFF instead."
-            )
-        from PIL import Image
-
-        Image.fromarray(image).save(path)
-    else:
+    if suffix not in (*_TIFF_SUFFIXES, ".png"):
         raise ValueError(f"{path}: can only write .png or .tif/.tiff images.")
+    if suffix == ".png" and image.dtype not in (np.uint8, np.uint16):
+        raise ValueError(
+            f"{path}: PNG stores 8- or 16-bit unsigned images, got dtype "
+            f"{image.dtype}; write TIFF instead."
+        )
+    # Whole or not at all: an interrupted write leaves an earlier file as it was.
+    with atomic_file(path) as handle:
+        if suffix == ".png":
+            from PIL import Image
+
+            Image.fromarray(image).save(handle, format="PNG")
+        else:
+            import tifffile
+
+            tifffile.imwrite(handle, image)
 
 
 class ImageReader:

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..utils import is_missing
+from ..utils import check_image, is_missing
 from ._image_io import ImageReadError
 
 INDEX_SUFFIXES = (".csv", ".json", ".jsonl")
@@ -16,16 +16,38 @@ _LABEL_NAMES = ("class", "label", "y", "target")
 _MASK_NAMES = ("mask", "mask_path", "mask_file")
 
 
-def _read_index(path):
+def _text_columns(columns, given):
+    """Columns read as text: ids, file names, labels (never type-guessed)."""
+    names = {*_IMAGE_NAMES, *_LABEL_NAMES, *_MASK_NAMES, "id", "path"}
+    names |= {str(g).lower() for g in given if g is not None}
+    return [column for column in columns if str(column).lower() in names]
+
+
+def _as_text(value):
+    """Numbers and booleans as their text; pixel lists and text as they are."""
+    if isinstance(value, (bool, int, float)) and not is_missing(value):
+        return str(value)
+    return value
+
+
+def _read_index(path, given):
+    """The index as a DataFrame; ids, file names and labels as strings.
+
+    ``given`` holds the column names the caller passed (or None).
+    """
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
-            return pd.read_csv(path)
-        if suffix == ".jsonl":
-            return pd.read_json(path, lines=True)
+            header = pd.read_csv(path, nrows=0).columns
+            # pandas would turn the id "007" into 7.0 and the label "01" into 1.
+            text = {column: str for column in _text_columns(header, given)}
+            return pd.read_csv(path, dtype=text)
         with open(path, encoding="utf-8") as handle:
-            content = json.load(handle)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
+            if suffix == ".jsonl":
+                content = [json.loads(line) for line in handle if line.strip()]
+            else:
+                content = json.load(handle)
+    except (ValueError, OSError, RecursionError, pd.errors.ParserError) as exc:
         raise ValueError(f"{path}: cannot read the index ({exc}).") from None
     if isinstance(content, dict) and not all(
         isinstance(value, list) for value in content.values()
@@ -39,9 +61,13 @@ def _read_index(path):
             )
         content = lists[0]
     try:
-        return pd.DataFrame(content)
-    except ValueError as exc:
+        index = pd.DataFrame(content)
+    except (ValueError, TypeError) as exc:
         raise ValueError(f"{path}: cannot read the index ({exc}).") from None
+    # JSON numbers as ids or labels become their text: 7 -> "7".
+    for column in _text_columns(index.columns, given):
+        index[column] = index[column].map(_as_text).astype(object)
+    return index
 
 
 def _find_column(index, given, names, what, path, required):
@@ -74,7 +100,7 @@ def load_index(path, *, image_column, label_column, mask_column, problems, reade
     (None without a label column) and how many particles the index lists.
     Per-particle problems go to ``problems``; images are read by ``reader``.
     """
-    index = _read_index(path)
+    index = _read_index(path, (image_column, label_column, mask_column))
     if len(index) == 0:
         raise ValueError(f"{path}: the index lists no particles.")
     image_col = _find_column(index, image_column, _IMAGE_NAMES, "image", path, True)
@@ -105,14 +131,16 @@ def load_index(path, *, image_column, label_column, mask_column, problems, reade
             image, image_path = _index_image(record[image_col], base, name, reader)
             cell = None if mask_col is None else record[mask_col]
             mask = _index_mask(cell, image, image_path, base, name, reader)
+            row = {
+                renames.get(column, column): record[column]
+                for column in index.columns
+                if column not in special
+            }
+            if "pixel_size_nm" in row:
+                row["pixel_size_nm"] = _pixel_size(row["pixel_size_nm"], name)
         except (ImageReadError, ValueError, FileNotFoundError) as exc:
             problems.report(exc)
             continue
-        row = {
-            renames.get(column, column): record[column]
-            for column in index.columns
-            if column not in special
-        }
         row.update(image=image, mask=mask)
         if image_path is not None:
             row["path"] = str(image_path)
@@ -123,13 +151,35 @@ def load_index(path, *, image_column, label_column, mask_column, problems, reade
     return rows, y, len(index)
 
 
+def _pixel_size(value, name):
+    """A row's pixel size as a float (NaN where missing), or a ValueError."""
+    if is_missing(value):
+        return np.nan
+    try:
+        size = float(value)
+    except (TypeError, ValueError):
+        size = np.nan
+    if not 0 < size < np.inf:
+        raise ValueError(
+            f"{name}: pixel_size_nm must be a positive number of nanometres, "
+            f"got {value!r}."
+        )
+    return size
+
+
 def _index_mask(cell, image, image_path, base, name, reader):
     if is_missing(cell) or (isinstance(cell, str) and not cell.strip()):
         return None
     if isinstance(cell, str):
         mask_path = _resolve(cell, base, name, "mask")
         return reader.mask(mask_path, image, image_path or name)
-    mask = np.asarray(cell) > 0
+    try:
+        mask = np.asarray(cell)
+    except ValueError as exc:  # ragged nested lists
+        raise ValueError(f"{name}: the mask cell is not an array ({exc}).") from None
+    if mask.dtype.kind not in "biuf":
+        raise ValueError(f"{name}: the mask cell holds {mask.dtype} values.")
+    mask = mask > 0
     if mask.shape != image.shape:
         raise ValueError(
             f"{name}: mask shape {mask.shape} differs from image shape {image.shape}."
@@ -143,6 +193,8 @@ def _resolve(cell, base, name, what):
     path = Path(cell)
     if not path.is_absolute():
         path = base / path
+    if path.is_dir():
+        raise ValueError(f"{name}: {what} {path} is a folder, not an image file.")
     if not path.is_file():
         raise FileNotFoundError(f"{name}: {what} file {path} does not exist.")
     return path
@@ -155,10 +207,11 @@ def _index_image(cell, base, name, reader):
     if is_missing(cell):
         raise ValueError(f"{name}: no image.")
     # The pixels themselves, as nested lists (JSON) or an array.
-    image = np.asarray(cell)
-    if image.ndim != 2 or image.dtype.kind not in "iuf":
+    try:
+        image = check_image(cell, finite_where="all")
+    except ValueError as exc:
         raise ValueError(
             f"{name}: the image cell is neither a file name nor a 2-D array of "
-            f"numbers (got shape {image.shape}, dtype {image.dtype})."
-        )
+            f"finite numbers: {exc}"
+        ) from None
     return image, None

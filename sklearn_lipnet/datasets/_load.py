@@ -16,7 +16,33 @@ from ._index import INDEX_SUFFIXES, load_index
 _NAMED_FILES = 10
 
 
-class _Problems:
+class SkippedParticlesWarning(UserWarning):
+    """Particles left out by ``on_error="skip"``.
+
+    Parameters
+    ----------
+    message : str
+        The warning's text, naming the first few problems.
+    skipped : list of str
+        Why each particle was left out, naming its file.
+    total : int
+        How many particles there were.
+
+    Attributes
+    ----------
+    skipped : list of str
+        Why each was left out, naming its file.
+    total : int
+        How many particles there were.
+    """
+
+    def __init__(self, message, skipped, total):
+        super().__init__(message)
+        self.skipped = skipped
+        self.total = total
+
+
+class Problems:
     """Per-particle problems: raised at once, or collected and warned about."""
 
     def __init__(self, on_error):
@@ -35,11 +61,12 @@ class _Problems:
             return
         listed = "\n  ".join(self.skipped[:_NAMED_FILES])
         more = len(self.skipped) - _NAMED_FILES
-        warnings.warn(
+        message = (
             f"Skipped {len(self.skipped)} of {total} particles (on_error='skip'):"
-            f"\n  {listed}" + (f"\n  ... and {more} more" if more > 0 else ""),
-            UserWarning,
-            stacklevel=3,
+            f"\n  {listed}" + (f"\n  ... and {more} more" if more > 0 else "")
+        )
+        warnings.warn(
+            SkippedParticlesWarning(message, list(self.skipped), total), stacklevel=3
         )
 
 
@@ -71,11 +98,18 @@ def load_particles(
       file (``mask``...), ``id``, ``pixel_size_nm`` and any other columns
       (e.g. precomputed ``Area``, ``Circularity``), which are kept. Column
       names are matched case-insensitively (the thesis's JSON rows have
-      ``Id``, ``Image``, ``Class``).
+      ``Id``, ``Image``, ``Class``). Ids, file names and classes are read
+      as text, never guessed to be numbers (``007`` stays ``"007"``, a
+      JSON ``7`` becomes ``"7"``); the other columns are read as pandas
+      reads them.
 
     Images can be PNG, JPEG, BMP, TIFF (8-bit, 16-bit, float) or MRC (with
     the optional package ``mrcfile``). Colour images become grayscale (luma),
     with one warning. Masks are read as ``pixel > 0``. Files are only read.
+    A file holding more than one image (a stack, an animation), complex or
+    NaN pixels, or more pixels than ``PIL.Image.MAX_IMAGE_PIXELS`` is a
+    problem of that file. Links to folders are followed, but no folder or
+    file is read twice (a class folder linking to the root is a problem).
 
     Parameters
     ----------
@@ -93,9 +127,12 @@ def load_particles(
         Column names of an index file, when they are not recognised.
     on_error : {"raise", "skip"}, default="raise"
         What to do with a particle that cannot be loaded (unreadable or
-        missing file, mask of another shape or empty, empty class folder):
-        raise an error naming the file and the problem, or skip it and warn
-        once with the list of what was skipped.
+        missing file, NaN pixels, mask of another shape or empty, a bad
+        ``pixel_size_nm`` in its index row, an empty or unreadable folder, a
+        link to a folder or file read already): raise an error naming the
+        file and the problem, or skip it and warn once
+        (:class:`SkippedParticlesWarning`, whose ``skipped`` lists every
+        problem).
 
     Returns
     -------
@@ -148,7 +185,7 @@ def load_particles(
         raise FileNotFoundError(f"{path}: no such file or folder.")
     if mask_dir is not None and not Path(mask_dir).is_dir():
         raise FileNotFoundError(f"mask_dir {mask_dir}: no such folder.")
-    problems = _Problems(on_error)
+    problems = Problems(on_error)
     reader = ImageReader()
     if path.is_dir():
         rows, y, total = load_folder(

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..utils import as_particle_table
+from ..utils import as_particle_table, atomic_file
 from ._image_io import write_image
 
 
@@ -121,5 +121,6 @@ def save_particles(table, y, path, *, image_format="png", overwrite=False):
             UserWarning,
             stacklevel=2,
         )
-    index.to_csv(root / "index.csv", index=False)
+    with atomic_file(root / "index.csv", "w", newline="", encoding="utf-8") as handle:
+        index.to_csv(handle, index=False)
     return root

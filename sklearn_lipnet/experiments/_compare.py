@@ -4,11 +4,21 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from sklearn.base import clone
+from sklearn.model_selection import StratifiedKFold, check_cv
+from sklearn.utils import _safe_indexing
 
 from ..datasets import CLASSES
 from ..metrics import cross_validate_per_class
+from ._progress import EpochProgress
 
-__all__ = ["ModelResult", "class_order", "compare_models", "training_history"]
+__all__ = [
+    "ModelResult",
+    "class_order",
+    "compare_models",
+    "training_history",
+    "work_units",
+]
 
 
 def class_order(y, problem):
@@ -53,16 +63,36 @@ class ModelResult:
         networks; empty lists for models without epochs.
     seconds : float
         Wall time of the whole cross-validation.
+    model : estimator or None
+        The last fold's fitted estimator, kept for the report's figures of
+        what the model learned (the other folds' are dropped).
+    X_test, y_test : particle table or array, and array, or None
+        The last fold's test data, the particles ``model`` never saw.
     """
 
     name: str
     cv: object
     histories: list
     seconds: float
+    model: object = None
+    X_test: object = None
+    y_test: object = None
 
 
 def training_history(estimator):
-    """Per-epoch losses of the network at the end of ``estimator``, if any."""
+    """Per-epoch losses of the network at the end of ``estimator``, if any.
+
+    Parameters
+    ----------
+    estimator : estimator or Pipeline
+        A fitted model; its last step is looked at.
+
+    Returns
+    -------
+    history : list of dict
+        ``{"epoch", "train_loss", ...}`` per epoch; empty for models without
+        epochs (the SVM).
+    """
     final = estimator[-1] if hasattr(estimator, "steps") else estimator
     history = getattr(final, "net_", None) and final.net_.history
     if not history:
@@ -82,6 +112,7 @@ def compare_models(
     n_jobs=None,
     verbose=0,
     log=print,
+    progress=None,
 ):
     """Cross-validate each model on the same stratified folds.
 
@@ -106,23 +137,35 @@ def compare_models(
         Passed to ``cross_validate``.
     log : callable, default=print
         Where progress lines go.
+    progress : Progress, optional
+        Counts the work as it is done (see :func:`work_units`): networks
+        report every epoch, other models every cross-validation.
 
     Returns
     -------
     results : dict of {str: ModelResult}
+        Each with the last fold's fitted model and test data.
     """
+    if isinstance(cv, int):
+        cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)
+    # The splits are drawn once, so that every model gets the same folds and
+    # the last fold's test data are known even for a splitter without a seed.
+    splits = list(check_cv(cv, y, classifier=True).split(X, y))
+    last_test = splits[-1][1]
+    X_test, y_test = _safe_indexing(X, last_test), _safe_indexing(y, last_test)
     results = {}
     for name, estimator in models.items():
-        log(
-            f"  {name}: {cv if isinstance(cv, int) else cv.get_n_splits()}-fold "
-            "cross-validation ..."
-        )
+        log(f"  {name}: {len(splits)}-fold cross-validation ...")
+        counts_epochs = False
+        if progress is not None:
+            progress.describe(name)
+            estimator, counts_epochs = _reporting_epochs(estimator, progress)
         start = time.perf_counter()
         report = cross_validate_per_class(
             estimator,
             X,
             y,
-            cv=cv,
+            cv=splits,
             labels=labels,
             n_jobs=n_jobs,
             verbose=verbose,
@@ -131,9 +174,56 @@ def compare_models(
         )
         seconds = time.perf_counter() - start
         histories = [training_history(fitted) for fitted in report.estimators]
-        # The fitted models served their purpose (training curves); dropping
-        # them keeps the results light enough to hold for many experiments.
+        last_model = report.estimators[-1]
+        # The other fitted models served their purpose (training curves);
+        # dropping them keeps the results light enough to hold for many
+        # experiments.
         report.estimators = None
-        results[name] = ModelResult(name, report, histories, seconds)
+        results[name] = ModelResult(
+            name, report, histories, seconds, last_model, X_test, y_test
+        )
+        if progress is not None and not counts_epochs:
+            progress.advance(len(splits))
         log(f"  {name}: done in {seconds:.0f} s")
     return results
+
+
+def _network_of(estimator):
+    """The LipNet classifier at the end of ``estimator``, or None."""
+    final = estimator[-1] if hasattr(estimator, "steps") else estimator
+    return final if hasattr(final, "max_epochs") else None
+
+
+def work_units(models, n_folds):
+    """Progress units of cross-validating ``models``: epochs, or one per fold.
+
+    Parameters
+    ----------
+    models : dict of {str: estimator}
+    n_folds : int
+
+    Returns
+    -------
+    units : int
+    """
+    units = 0
+    for estimator in models.values():
+        network = _network_of(estimator)
+        units += n_folds * (network.max_epochs if network is not None else 1)
+    return units
+
+
+def _reporting_epochs(estimator, progress):
+    """A clone of ``estimator`` whose network counts its epochs in ``progress``.
+
+    Returns the clone and whether it has a network to count with; models
+    without one are returned unchanged.
+    """
+    if _network_of(estimator) is None:
+        return estimator, False
+    estimator = clone(estimator)
+    network = _network_of(estimator)
+    network.set_params(
+        callbacks=[*(network.callbacks or []), ("progress", EpochProgress(progress))]
+    )
+    return estimator, True

@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import MEASURES
+from ..utils import replacing_folder
+from ._inspection_figures import inspection_figures
 from ._thesis_results import TABLE_NUMBERS, thesis_confusion
 
-__all__ = ["format_results", "write_report"]
+__all__ = ["check_report_folder", "format_results", "write_report"]
 
 
 def _key(name):
@@ -37,7 +39,19 @@ def _report_with_std(result, digits=2):
 
 
 def format_results(problem, results):
-    """Plain-text tables for the console: per-class measures, matrices."""
+    """Plain-text tables for the console: per-class measures, matrices.
+
+    Parameters
+    ----------
+    problem : str
+        The problem's name, for the heading.
+    results : dict of {str: ModelResult}
+        What :func:`compare_models` returned for it.
+
+    Returns
+    -------
+    text : str
+    """
     lines = []
     for name, result in results.items():
         lines.append(
@@ -190,13 +204,78 @@ def _long_results(experiments):
     return pd.DataFrame(rows)
 
 
-def write_report(out_dir, experiments, settings, machine, wall_seconds):
-    """Write the report folder; return the path of ``report.md``.
+#: The files of a report folder: exact names and ``(prefix, suffix)`` pairs.
+_REPORT_FILES = (
+    "report.md",
+    "results.csv",
+    "per_class_summary.csv",
+    "confusion_matrices.json",
+    "settings.json",
+)
+_REPORT_PLOTS = ("confusion_", "per_class_", "training_curves_")
+
+
+def _is_report_file(path):
+    return path.is_file() and (
+        path.name in _REPORT_FILES
+        or (path.suffix == ".png" and path.name.startswith(_REPORT_PLOTS))
+    )
+
+
+def check_report_folder(out_dir):
+    """Refuse a report folder that :func:`write_report` must not replace.
+
+    :func:`write_report` replaces its folder as a whole, so ``out_dir`` must
+    be missing, empty, or an earlier report (only the files a report holds).
 
     Parameters
     ----------
     out_dir : path
-        Created if missing; files in it with the report's names are replaced.
+        The report folder to be.
+
+    Raises
+    ------
+    ValueError
+        If ``out_dir`` is a file, or a folder holding anything else.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from sklearn_lipnet.experiments import check_report_folder
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> check_report_folder(folder / "report")  # missing: fine
+    >>> _ = (folder / "thesis.tex").write_text("...")
+    >>> check_report_folder(folder)
+    Traceback (most recent call last):
+    ...
+    ValueError: ... holds 1 file(s) that are not part of a report, e.g. thesis.tex; ...
+    """
+    out = Path(out_dir)
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise ValueError(f"{out} is a file, not a report folder.")
+    others = sorted(path.name for path in out.iterdir() if not _is_report_file(path))
+    if others:
+        raise ValueError(
+            f"{out} holds {len(others)} file(s) that are not part of a report, "
+            f"e.g. {others[0]}; a report replaces its whole folder, so choose "
+            "another folder."
+        )
+
+
+def write_report(out_dir, experiments, settings, machine, wall_seconds):
+    """Write the report folder; return the path of ``report.md``.
+
+    The report is written into a temporary folder beside ``out_dir`` that
+    replaces ``out_dir`` (an earlier report) only once complete: an
+    interrupted or failed run leaves the earlier report as it was.
+
+    Parameters
+    ----------
+    out_dir : path
+        Missing, empty or an earlier report (see
+        :func:`check_report_folder`); replaced as a whole.
     experiments : dict of {problem: {model name: ModelResult}}
     settings : dict
         What was run (data, folds, epochs, ...), written as given.
@@ -204,13 +283,35 @@ def write_report(out_dir, experiments, settings, machine, wall_seconds):
         :func:`sklearn_lipnet.utils.machine_info`.
     wall_seconds : float
         Wall time of the whole run.
+
+    Returns
+    -------
+    report : pathlib.Path
+        ``out_dir / "report.md"``.
+
+    See Also
+    --------
+    compare_models : The experiments a report shows.
+
+    Notes
+    -----
+    Results that carry their last fold's model (as :func:`compare_models`
+    returns them) also get figures of what the model learned, on that fold's
+    test particles: a LipNet's first-layer filters, saliency maps of two
+    particles per class by every method and the most confidently
+    misclassified particles; the feature SVM's permutation importance per
+    feature family (see :mod:`sklearn_lipnet.inspection`).
     """
     import matplotlib
 
     matplotlib.use("Agg")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    check_report_folder(out_dir)
+    with replacing_folder(out_dir) as folder:
+        _write_files(folder, experiments, settings, machine, wall_seconds)
+    return Path(out_dir) / "report.md"
 
+
+def _write_files(out, experiments, settings, machine, wall_seconds):
     _long_results(experiments).to_csv(out / "results.csv", index=False)
     summary = []
     raw = {}
@@ -298,6 +399,24 @@ def write_report(out_dir, experiments, settings, machine, wall_seconds):
         ]
         if _plot_training(problem, results, out / f"training_curves_{problem}.png"):
             lines += [f"![training curves](training_curves_{problem}.png)", ""]
+        inspection = {
+            name: inspection_figures(problem, result, out, _key(name))
+            for name, result in results.items()
+        }
+        if any(inspection.values()):
+            n_test = next(
+                len(r.y_test) for r in results.values() if r.y_test is not None
+            )
+            lines += [
+                "### What the models learned",
+                "",
+                f"The last fold's models on that fold's {n_test} test particles "
+                "(see `sklearn_lipnet.inspection`).",
+                "",
+            ]
+            for name, figure_lines in inspection.items():
+                if figure_lines:
+                    lines += [f"#### {name}", "", *figure_lines]
     lines += [
         "## Files",
         "",
@@ -312,6 +431,4 @@ def write_report(out_dir, experiments, settings, machine, wall_seconds):
         pd.Series(machine, dtype=object).rename("value").to_frame().to_markdown(),
         "",
     ]
-    report = out / "report.md"
-    report.write_text("\n".join(lines))
-    return report
+    (out / "report.md").write_text("\n".join(lines))

@@ -36,12 +36,23 @@ TABLE_NUMBERS = {
 
 
 def thesis_confusion(model, problem, normalize=True):
-    """The thesis's confusion matrix of ``model`` ("svm" / "lipnet4"), or None.
+    """The thesis's confusion matrix of ``model`` on ``problem``, or None.
 
-    Returns a DataFrame (rows true, columns predicted, in the class order of
-    :data:`sklearn_lipnet.datasets.CLASSES`), row-normalised when
-    ``normalize``; ``None`` when the thesis has no such table or only the
-    normalised one and counts are asked.
+    Parameters
+    ----------
+    model : {"svm", "lipnet4"}
+        The thesis's model.
+    problem : {"lamellarity", "encapsulation"}
+        The thesis's problem.
+    normalize : bool, default=True
+        Row-normalised (tables 7, 8; tables 9, 10 normalised) or counts.
+
+    Returns
+    -------
+    matrix : pandas.DataFrame or None
+        Rows true, columns predicted, in the class order of
+        :data:`sklearn_lipnet.datasets.CLASSES`; ``None`` when the thesis has
+        no such table, or only the normalised one and counts are asked.
     """
     key = (model, problem)
     labels = CLASSES.get(problem)

@@ -8,7 +8,12 @@ by the pixel size for nanometres). See the user guide page
 ``docs/features.md`` for every definition.
 """
 
-from ._description import FEATURE_NAMES, NANOMETRE_FEATURES, THESIS_FEATURES
+from ._description import (
+    FEATURE_FAMILIES,
+    FEATURE_NAMES,
+    NANOMETRE_FEATURES,
+    THESIS_FEATURES,
+)
 from ._intensity import (
     central_moments,
     intensity_histogram,
@@ -24,6 +29,7 @@ from ._profile import (
 from ._shape import area, circularity, diameter, maximum_width, perimeter
 
 __all__ = [
+    "FEATURE_FAMILIES",
     "FEATURE_NAMES",
     "NANOMETRE_FEATURES",
     "THESIS_FEATURES",

@@ -50,6 +50,27 @@ THESIS_FEATURES = (
 
 _MOMENT_NAMES = ("moment_mu20", "moment_mu02", "moment_mu30", "moment_mu03")
 
+#: The features grouped by what they describe (the sections of
+#: ``docs/features.md``): importances are measured per family, since the
+#: columns of one family (a histogram's bins) only mean something together.
+FEATURE_FAMILIES = {
+    "shape": (
+        "area",
+        "perimeter",
+        "circularity",
+        "maximum_width",
+        "diameter",
+        "maximum_width_nm",
+        "length_nm",
+    ),
+    "moments": ("moments",),
+    "histogram": ("histogram",),
+    "radial profile": ("radial_profile",),
+    "edge profile": ("edge_profile",),
+    "signal to noise": ("signal_to_noise",),
+    "internal variance": ("internal_variance",),
+}
+
 
 @dataclass(frozen=True)
 class FeatureSpec:
@@ -63,22 +84,42 @@ class FeatureSpec:
 
     def column_names(self):
         """Names of the output columns, in order."""
-        names = []
+        return [
+            name for feature in self.features for name in _columns_of(self, feature)
+        ]
+
+    def column_positions(self):
+        """``{feature: positions of its output columns}``, in order."""
+        positions = {}
+        start = 0
         for feature in self.features:
-            if feature == "moments":
-                names.extend(_MOMENT_NAMES)
-            elif feature == "histogram":
-                names.extend(_numbered("histogram", self.n_histogram_bins))
-            elif feature in ("radial_profile", "edge_profile"):
-                names.extend(_numbered(feature, self.n_profile_bins))
-            else:
-                names.append(feature)
-        return names
+            stop = start + len(_columns_of(self, feature))
+            positions[feature] = list(range(start, stop))
+            start = stop
+        return positions
+
+
+def _columns_of(spec, feature):
+    if feature == "moments":
+        return list(_MOMENT_NAMES)
+    if feature == "histogram":
+        return _numbered("histogram", spec.n_histogram_bins)
+    if feature in ("radial_profile", "edge_profile"):
+        return _numbered(feature, spec.n_profile_bins)
+    return [feature]
 
 
 def _numbered(prefix, n):
     width = max(2, len(str(n - 1)))
     return [f"{prefix}_{i:0{width}d}" for i in range(n)]
+
+
+def _normalized(values, low, high):
+    """``np.clip((values - low) / (high - low), 0, 1)``, in place in ``values``."""
+    np.subtract(values, low, out=values)
+    np.divide(values, high - low, out=values)
+    np.maximum(values, 0.0, out=values)
+    return np.minimum(values, 1.0, out=values)
 
 
 class _Particle:
@@ -105,12 +146,15 @@ class _Particle:
         # Only the particle's pixels are normalised; the range comes from the
         # whole cut-out.
         low, high = _intensity_range_of(image, spec.intensity_range)
-        values = image[self.geometry.image_rows, self.geometry.image_cols]
-        values = values.astype(np.float64)
+        values = self.geometry.pixels_of(image).astype(np.float64, copy=False)
         if high > low:
-            self.values = np.clip((values - low) / (high - low), 0.0, 1.0)
+            self.values = _normalized(values, low, high)
         else:
             self.values = np.full(values.shape, 0.5)
+
+    @cached_property
+    def perimeter(self):
+        return _perimeter_of(self.geometry)
 
     @cached_property
     def diameter(self):
@@ -131,8 +175,8 @@ class _Particle:
 #: order of ``features="all"``.
 _COMPUTE = {
     "area": lambda p: p.geometry.area,
-    "perimeter": lambda p: _perimeter_of(p.geometry),
-    "circularity": lambda p: _circularity_of(p.geometry),
+    "perimeter": lambda p: p.perimeter,
+    "circularity": lambda p: _circularity_of(p.geometry, p.perimeter),
     "moments": lambda p: _moments_of(p.density, p.geometry),
     "maximum_width": lambda p: p.maximum_width,
     "diameter": lambda p: p.diameter,

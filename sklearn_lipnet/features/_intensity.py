@@ -151,10 +151,18 @@ def _histogram_of_values(values, n_bins, value_range):
     low, high = value_range
     # Equal-width bins by integer division: one pass, no sorting. Values on
     # or beyond the range edges land in the first and last bins.
-    index = np.floor((values - low) * (n_bins / (high - low))).astype(np.intp)
-    np.clip(index, 0, n_bins - 1, out=index)
+    # Truncation instead of floor: they differ only below 0, which the clip
+    # sends to the first bin either way.
+    index = ((values - low) * (n_bins / (high - low))).astype(np.intp)
+    _clip_index(index, n_bins)
     counts = np.bincount(index, minlength=n_bins)
     return counts / values.size
+
+
+def _clip_index(index, n_bins):
+    """``np.clip(index, 0, n_bins - 1, out=index)``, with less overhead."""
+    np.minimum(index, n_bins - 1, out=index)
+    return np.maximum(index, 0, out=index)
 
 
 def intensity_histogram(image, mask, n_bins=32, value_range=(0.0, 1.0)):
@@ -280,14 +288,18 @@ def _moments_of(weights, geometry, orders=MOMENT_ORDERS):
     y = rows - (weights @ rows) / total
     n_pixels = rows.size
     moments = np.empty(len(orders))
+    # Repeated products instead of float powers (several times faster): the
+    # weights times x, p times, then times y, q times. Each partial product
+    # is computed once, so mu30 extends the w x x of mu20.
+    products = {(0, 0): weights}
+
+    def product(p, q):
+        if (p, q) not in products:
+            products[p, q] = product(p, q - 1) * y if q else product(p - 1, 0) * x
+        return products[p, q]
+
     for i, (p, q) in enumerate(orders):
-        # Repeated products instead of float powers: several times faster.
-        term = weights
-        for _ in range(p):
-            term = term * x
-        for _ in range(q):
-            term = term * y
-        moments[i] = term.sum() / (total * n_pixels ** ((p + q) / 2))
+        moments[i] = product(p, q).sum() / (total * n_pixels ** ((p + q) / 2))
     return moments
 
 
@@ -332,4 +344,16 @@ def _variance_of(values):
     if values.max() == values.min():
         # np.var of a constant float array can be 1e-34 instead of 0.
         return 0.0
-    return np.var(values)
+    return _population_variance(values, _mean(values))
+
+
+def _mean(values):
+    """``np.mean`` of a 1-D float64 array, bit for bit, without its overhead."""
+    return np.add.reduce(values) / values.size
+
+
+def _population_variance(values, mean):
+    """``np.var(values)`` given ``_mean(values)``: numpy's own steps, bit for bit."""
+    deviations = values - mean
+    np.multiply(deviations, deviations, out=deviations)
+    return np.add.reduce(deviations) / values.size

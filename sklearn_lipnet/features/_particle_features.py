@@ -4,13 +4,18 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
-from joblib import Parallel, delayed, effective_n_jobs
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..segmentation import particle_masks
-from ..utils import as_particle_table, describe_rows, row_label
+from ..segmentation._masks import (
+    _check_segmentable,
+    _segment_missing,
+    _warn_not_found,
+)
+from ..utils import as_particle_table, check_labels, describe_rows, row_label
+from ..utils._parallel import chunk_bounds
 from ._description import (
     FEATURE_NAMES,
     NANOMETRE_FEATURES,
@@ -156,8 +161,9 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         X : pandas.DataFrame or sequence of 2-D arrays
             Particle table with an ``image`` column (and optionally
             ``mask`` and ``pixel_size_nm``), or images.
-        y : None
-            Ignored; present for pipeline compatibility.
+        y : array-like of shape (n_samples,) or None
+            Labels: not used, but checked for missing values (None, NaN)
+            and mixed types, which would fail later steps of a pipeline.
 
         Returns
         -------
@@ -165,6 +171,10 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             The fitted transformer.
         """
         table = as_particle_table(X)
+        if y is not None:
+            # The first step of a pipeline: say what is wrong with the labels
+            # before the features of every particle are computed.
+            check_labels(y)
         has_pixel_size = "pixel_size_nm" in table.columns
         spec = self._resolve_spec(has_pixel_size)
         self.features_ = spec.features
@@ -266,9 +276,19 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         spec = self._fitted_spec()
         table = as_particle_table(X)
         pixel_sizes = self._pixel_sizes(table, spec)
-        masks = particle_masks(table, n_jobs=self.n_jobs)
-        images = list(table["image"])
-        results = self._compute(images, masks, pixel_sizes, spec)
+        images = table["image"].tolist()
+        if "mask" in table.columns:
+            masks = table["mask"].tolist()
+        else:
+            masks = [None] * len(images)
+        _check_segmentable(
+            table, images, [i for i, mask in enumerate(masks) if mask is None]
+        )
+        # Particles without a mask are segmented where they are described
+        # (in the worker processes), so masks never travel between processes.
+        results, not_found = self._compute(images, masks, pixel_sizes, spec)
+        n_segmented = sum(mask is None for mask in masks)
+        _warn_not_found(table, not_found, n_segmented, stacklevel=4)
 
         failed = [i for i, result in enumerate(results) if isinstance(result, str)]
         if failed:
@@ -311,21 +331,23 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         return list(sizes)
 
     def _compute(self, images, masks, pixel_sizes, spec):
-        n_particles = len(images)
-        n_jobs = effective_n_jobs(self.n_jobs)
-        if n_jobs == 1 or n_particles < 2:
-            return describe_particles(images, masks, pixel_sizes, spec)
-        # A few chunks per worker: balanced load without per-particle
-        # dispatch overhead.
-        n_chunks = min(n_particles, 4 * n_jobs)
-        bounds = np.linspace(0, n_particles, n_chunks + 1).astype(int)
-        chunks = Parallel(n_jobs=n_jobs)(
-            delayed(describe_particles)(
+        """Results of ``describe_particles`` and the segmentation failures."""
+        n_workers, bounds = chunk_bounds(len(images), self.n_jobs)
+        if n_workers == 1:
+            return _segment_and_describe(images, masks, pixel_sizes, spec)
+        chunks = Parallel(n_jobs=n_workers)(
+            delayed(_segment_and_describe)(
                 images[start:stop], masks[start:stop], pixel_sizes[start:stop], spec
             )
-            for start, stop in zip(bounds[:-1], bounds[1:])
+            for start, stop in bounds
         )
-        return [result for chunk in chunks for result in chunk]
+        results = [result for chunk, _ in chunks for result in chunk]
+        not_found = [
+            start + position
+            for (start, _), (_, failed) in zip(bounds, chunks)
+            for position in failed
+        ]
+        return results, not_found
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
@@ -352,3 +374,14 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         tags.input_tags.three_d_array = True
         tags.transformer_tags.preserves_dtype = []
         return tags
+
+
+def _segment_and_describe(images, masks, pixel_sizes, spec):
+    """Segment the particles without a mask, then describe every particle.
+
+    Returns ``describe_particles``'s results and the positions (in this
+    chunk) where the segmentation found no closed outline.
+    """
+    masks = list(masks)
+    not_found = _segment_missing(images, masks)
+    return describe_particles(images, masks, pixel_sizes, spec), not_found

@@ -118,9 +118,11 @@ def perimeter(mask):
     return _perimeter_of(ParticleGeometry(check_mask(mask)))
 
 
-def _circularity_of(geometry):
+def _circularity_of(geometry, perimeter=None):
     # A non-empty mask always has transitions, so the perimeter is positive.
-    return 4 * np.pi * geometry.area / _perimeter_of(geometry) ** 2
+    if perimeter is None:
+        perimeter = _perimeter_of(geometry)
+    return 4 * np.pi * geometry.area / perimeter**2
 
 
 def circularity(mask):
@@ -217,18 +219,17 @@ def _maximum_width_of(geometry):
 
 
 def _row_extremes(padded):
-    """Coordinates (row, column) of the first and last particle pixel per row.
+    """Coordinates (row, column) of the first and of the last pixel per row.
 
     The extremes of the particle in every direction are among these points,
-    two per row instead of every pixel.
+    two per row instead of every pixel. Returns the first points and the
+    last points, each of shape (n_rows, 2).
     """
     rows = np.flatnonzero(padded.any(axis=1))
     sub = padded[rows]
-    first = sub.argmax(axis=1)
-    last = sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)
-    return np.concatenate(
-        [np.column_stack([rows, first]), np.column_stack([rows, last])]
-    ).astype(float)
+    first = np.column_stack([rows, sub.argmax(axis=1)]).astype(float)
+    last = np.column_stack([rows, sub.shape[1] - 1 - sub[:, ::-1].argmax(axis=1)])
+    return first, last.astype(float)
 
 
 def diameter(mask):
@@ -287,6 +288,10 @@ def _diameter_of(geometry):
     # the particle's projection on a line; projecting on many directions at
     # once is one matrix product, cheaper than a convex hull and pairwise
     # distances, and has no degenerate cases.
-    projections = _row_extremes(geometry.padded) @ _FERET_DIRECTIONS
-    extent = projections.max(axis=0) - projections.min(axis=0)
+    # On the directions sampled (angles in [0, pi), non-negative column
+    # component) a row's projection grows with the column, so the largest
+    # projection is at a last pixel and the smallest at a first one.
+    first, last = _row_extremes(geometry.padded)
+    lowest = (first @ _FERET_DIRECTIONS).min(axis=0)
+    extent = (last @ _FERET_DIRECTIONS).max(axis=0) - lowest
     return extent.max() + 0.5

@@ -9,6 +9,7 @@ from sklearn.metrics import confusion_matrix
 from sklearn.model_selection import StratifiedKFold, check_cv, cross_validate
 from sklearn.utils.multiclass import unique_labels
 
+from ..utils import check_labels
 from ._per_class import MEASURES, per_class_report_from_confusion
 
 __all__ = ["CrossValidationReport", "cross_validate_per_class", "per_class_scoring"]
@@ -68,7 +69,7 @@ class CrossValidationReport:
 
     @property
     def normalized_confusion_matrix(self):
-        """Fold-average of the row-normalised matrices (tables 6-8).
+        """Fold-average of the row-normalised matrices (tables 7, 8).
 
         A fold without test samples of a class has no row for it; that
         class's row is averaged over the other folds.
@@ -192,6 +193,7 @@ def cross_validate_per_class(
     >>> result.report["tpr"].round(2).tolist()
     [1.0, 0.92, 0.94]
     """
+    check_labels(y)
     labels = unique_labels(y) if labels is None else np.asarray(labels)
     if isinstance(cv, int):
         cv = StratifiedKFold(cv, shuffle=True, random_state=random_state)

@@ -8,6 +8,8 @@ from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import confusion_matrix
 from sklearn.utils.multiclass import unique_labels
 
+from ..utils import check_labels
+
 __all__ = [
     "MEASURES",
     "confusion_matrix_frame",
@@ -202,6 +204,8 @@ def per_class_report(
     empty  0.500  0.875  0.500000  0.875000  0.500000      2.0
     full   0.875  0.500  0.875000  0.500000  0.875000      8.0
     """
+    check_labels(y_true, "y_true")
+    check_labels(y_pred, "y_pred")
     present = unique_labels(y_true, y_pred)
     rows = list(present if labels is None else labels)
     # One-vs-rest counts every sample, also those of classes not reported.
@@ -241,6 +245,8 @@ def confusion_matrix_frame(y_true, y_pred, labels=None, *, normalize=None):
     """
     if normalize not in (None, "true"):
         raise ValueError(f"normalize must be None or 'true', got {normalize!r}.")
+    check_labels(y_true, "y_true")
+    check_labels(y_pred, "y_pred")
     labels = unique_labels(y_true, y_pred) if labels is None else np.asarray(labels)
     matrix = confusion_matrix(y_true, y_pred, labels=labels)
     if normalize == "true":

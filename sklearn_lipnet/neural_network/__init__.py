@@ -10,7 +10,7 @@ smoothing, early stopping on a validation split. Underneath is a skorch
 
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
-from ._classifier import LipNetClassifier
+from ._classifier import LipNetClassifier, resolve_device
 from ._networks import (
     ARCHITECTURES,
     NETWORKS,
@@ -36,4 +36,5 @@ __all__ = [
     "LipNet6",
     "LipNetClassifier",
     "MLPHead",
+    "resolve_device",
 ]

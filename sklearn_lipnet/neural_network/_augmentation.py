@@ -130,10 +130,30 @@ class Augmentation:
         )
 
     def to_dict(self):
+        """The transformations as a plain dict (``Augmentation(**d)`` rebuilds it).
+
+        Returns
+        -------
+        settings : dict
+        """
         return asdict(self)
 
     def random_matrices(self, n, generator, device):
-        """Draw ``n`` random 2x3 affine maps in ``affine_grid`` coordinates."""
+        """Draw ``n`` random 2x3 affine maps in ``affine_grid`` coordinates.
+
+        Parameters
+        ----------
+        n : int
+            Number of maps.
+        generator : torch.Generator
+            Source of the draws, on ``device``.
+        device : torch.device or str
+            Where the maps are made.
+
+        Returns
+        -------
+        theta : torch.Tensor of shape (n, 2, 3)
+        """
         uniform = torch.rand(n, 7, generator=generator, device=device)
 
         def spread(column, half_width):

@@ -6,7 +6,15 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ["MIN_IMAGE_SIDE", "input_layout_of", "as_image_tensor"]
+__all__ = [
+    "MIN_IMAGE_SIDE",
+    "as_image_tensor",
+    "input_layout_of",
+    "nchw_sample_shape",
+    "resize_antialias",
+    "resize_images",
+    "resize_matrix",
+]
 
 #: A 2-D ``X`` is read as flattened square images only from this side on:
 #: nobody's particle cut-outs are 7 x 7 pixels, and narrower feature matrices
@@ -68,6 +76,28 @@ def _as_nchw(X):
     return X
 
 
+def nchw_sample_shape(sample_shape):
+    """``(channels, height, width)`` of one image sample of ``sample_shape``.
+
+    Parameters
+    ----------
+    sample_shape : tuple of int
+        Shape of one sample of an image ``X``: ``(side * side,)`` for the
+        image matrix, ``(H, W)`` or ``(C, H, W)``.
+
+    Returns
+    -------
+    shape : tuple of 3 int
+        How :func:`as_image_tensor` reads the sample.
+    """
+    if len(sample_shape) == 1:
+        side = _square_side(sample_shape[0])
+        return (1, side, side)
+    if len(sample_shape) == 2:
+        return (1, *sample_shape)
+    return tuple(sample_shape)
+
+
 def _fit_scaling(X, layout):
     """Mean and scale that standardise the training data.
 
@@ -86,6 +116,89 @@ def _fit_scaling(X, layout):
     return mean, scale
 
 
+def resize_antialias(image_shape, input_size):
+    """Whether images of ``image_shape`` are resized with antialiasing.
+
+    Only when both sides shrink: enlarging needs no low-pass filter, and an
+    image shrunk along one side only keeps plain bilinear interpolation.
+
+    Parameters
+    ----------
+    image_shape : tuple of int
+        ``(height, width)`` of the images.
+    input_size : int
+        Side of the network's square input.
+
+    Returns
+    -------
+    antialias : bool
+    """
+    return min(image_shape) > input_size
+
+
+def resize_matrix(length, size, antialias):
+    """The ``(size, length)`` matrix of the resize along one image axis.
+
+    Bilinear resizing (antialiased or not) is separable and linear, so
+    resizing ``(n, C, H, W)`` images to ``size x size`` is
+    ``R(H) @ X @ R(W).T`` with these matrices. They are read off
+    ``torch.nn.functional.interpolate`` itself, as the image of the identity
+    matrix resized along its rows only (the columns keep their length, which
+    interpolation maps to themselves), in float32 like the images: the
+    weights are torch's own, bit for bit.
+
+    Parameters
+    ----------
+    length : int
+        Pixels along the axis before resizing.
+    size : int
+        Pixels after resizing.
+    antialias : bool
+        See :func:`resize_antialias`.
+
+    Returns
+    -------
+    matrix : ndarray of shape (size, length), dtype float32
+        Rows sum to one.
+    """
+    identity = torch.eye(length, dtype=torch.float32)[None, None]
+    resized = F.interpolate(
+        identity,
+        size=(size, length),
+        mode="bilinear",
+        align_corners=False,
+        antialias=antialias,
+    )
+    return resized[0, 0].numpy()
+
+
+def resize_images(tensor, input_size):
+    """Resize ``(n, C, H, W)`` images to the network's square input side.
+
+    Bilinear, antialiased when shrinking; differentiable, so gradients with
+    respect to the images before resizing go through it.
+
+    Parameters
+    ----------
+    tensor : torch.Tensor of shape (n, C, H, W)
+    input_size : int
+
+    Returns
+    -------
+    resized : torch.Tensor of shape (n, C, input_size, input_size)
+        ``tensor`` itself when it has that size already.
+    """
+    if tuple(tensor.shape[2:]) == (input_size, input_size):
+        return tensor
+    return F.interpolate(
+        tensor,
+        size=(input_size, input_size),
+        mode="bilinear",
+        align_corners=False,
+        antialias=resize_antialias(tuple(tensor.shape[2:]), input_size),
+    )
+
+
 def as_image_tensor(X, layout, input_size, device, scaling=None):
     """Standardise ``X``, shape it for the network and move it to ``device``.
 
@@ -94,9 +207,9 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
     X : ndarray
         Validated, finite data (2-D, 3-D or 4-D).
     layout : {"image", "features"}
-    input_size : int
+    input_size : int or None
         Side of the network's square input; images of another size are
-        resized (bilinear, antialiased when shrinking).
+        resized (see :func:`resize_images`). ``None`` keeps their size.
     device : str or torch.device
     scaling : tuple of (mean, scale) or None
         The training data's scaling; ``None`` computes it from ``X``.
@@ -127,15 +240,8 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
         chunk = np.asarray(X[start : start + _CHUNK], dtype=work_dtype)
         chunk = ((chunk - mean) * inv_scale).astype(np.float32)
         tensor = torch.from_numpy(np.ascontiguousarray(chunk)).to(device)
-        if layout == "image" and tuple(tensor.shape[2:]) != (input_size, input_size):
-            shrinking = min(tensor.shape[2:]) > input_size
-            tensor = F.interpolate(
-                tensor,
-                size=(input_size, input_size),
-                mode="bilinear",
-                align_corners=False,
-                antialias=shrinking,
-            )
+        if layout == "image" and input_size is not None:
+            tensor = resize_images(tensor, input_size)
         chunks.append(tensor)
     tensor = torch.cat(chunks) if len(chunks) > 1 else chunks[0]
     if not torch.isfinite(tensor).all():

@@ -170,6 +170,16 @@ class LipNet(nn.Module):
             )
 
     def forward(self, X):
+        """Class scores (logits) of a batch of images.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, in_channels, input_size, input_size)
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (n_samples, n_classes)
+        """
         return self.head(self.features(X))
 
     def embed(self, X):
@@ -199,8 +209,19 @@ class LipNet(nn.Module):
 class LipNet1(LipNet):
     """LipNet-1: one convolution, max-pooling and dropout, two dense layers.
 
-    The simplest network of the thesis (section 7). See :class:`LipNet` for
-    the parameters.
+    The simplest network of the thesis (section 7).
+
+    Parameters
+    ----------
+    n_classes : int, default=3
+        Number of output classes.
+    in_channels : int, default=1
+        Number of image channels.
+    input_size : int, default=28
+        Side in pixels of the square input images.
+    **kwargs
+        Further :class:`LipNet` parameters (``conv_channels``,
+        ``dense_units``, dropout rates, ``batch_norm``).
 
     Examples
     --------
@@ -217,7 +238,18 @@ class LipNet1(LipNet):
 class LipNet2(LipNet):
     """LipNet-2: LipNet-1 with a second convolutional block.
 
-    See :class:`LipNet` for the parameters.
+
+    Parameters
+    ----------
+    n_classes : int, default=3
+        Number of output classes.
+    in_channels : int, default=1
+        Number of image channels.
+    input_size : int, default=28
+        Side in pixels of the square input images.
+    **kwargs
+        Further :class:`LipNet` parameters (``conv_channels``,
+        ``dense_units``, dropout rates, ``batch_norm``).
 
     Examples
     --------
@@ -237,7 +269,19 @@ class LipNet4(LipNet):
     """LipNet-4: two blocks of two convolutions, VGG-style; the thesis's best.
 
     ``[conv3x3-32, conv3x3-32, maxpool, dropout] x 2``, flatten, dense-128,
-    dropout, dense to the classes. See :class:`LipNet` for the parameters.
+    dropout, dense to the classes.
+
+    Parameters
+    ----------
+    n_classes : int, default=3
+        Number of output classes.
+    in_channels : int, default=1
+        Number of image channels.
+    input_size : int, default=28
+        Side in pixels of the square input images.
+    **kwargs
+        Further :class:`LipNet` parameters (``conv_channels``,
+        ``dense_units``, dropout rates, ``batch_norm``).
 
     Examples
     --------
@@ -261,8 +305,19 @@ class LipNet4c(LipNet):
 
     Max-pooling is replaced by 3x3 convolutions with stride 2 and the flatten
     and dense layers by a 1x1 convolution to the classes followed by global
-    average pooling, so ``dense_units`` and ``dense_dropout`` are unused. See
-    :class:`LipNet` for the parameters.
+    average pooling, so ``dense_units`` and ``dense_dropout`` are unused.
+
+    Parameters
+    ----------
+    n_classes : int, default=3
+        Number of output classes.
+    in_channels : int, default=1
+        Number of image channels.
+    input_size : int, default=28
+        Side in pixels of the square input images.
+    **kwargs
+        Further :class:`LipNet` parameters (``conv_channels``,
+        ``dense_units``, dropout rates, ``batch_norm``).
 
     Examples
     --------
@@ -283,7 +338,18 @@ class LipNet4c(LipNet):
 class LipNet6(LipNet):
     """LipNet-6: LipNet-4 with a third block of two convolutions, 32x32 input.
 
-    See :class:`LipNet` for the parameters.
+
+    Parameters
+    ----------
+    n_classes : int, default=3
+        Number of output classes.
+    in_channels : int, default=1
+        Number of image channels.
+    input_size : int, default=32
+        Side in pixels of the square input images.
+    **kwargs
+        Further :class:`LipNet` parameters (``conv_channels``,
+        ``dense_units``, dropout rates, ``batch_norm``).
 
     Examples
     --------
@@ -347,6 +413,16 @@ class MLPHead(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, X):
+        """Class scores (logits) of a batch of feature vectors.
+
+        Parameters
+        ----------
+        X : torch.Tensor of shape (n_samples, n_features)
+
+        Returns
+        -------
+        logits : torch.Tensor of shape (n_samples, n_classes)
+        """
         return self.layers(torch.flatten(X, 1))
 
     def embed(self, X):

@@ -6,12 +6,52 @@ into batches that are rebalanced and augmented as whole batches (see
 :mod:`~sklearn_lipnet.neural_network._batching`).
 """
 
+import contextlib
+import signal
+import threading
+
 import torch
 from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
-from skorch.utils import to_device, to_numpy
+from skorch.utils import TeeGenerator, to_device, to_numpy, to_tensor
 
 from ._batching import EpochBatches, TensorDataset
+from ._execution import Execution
+
+
+class _TrainingInterrupted(BaseException):
+    """Ctrl-C during training, carried past skorch's ``partial_fit``."""
+
+
+@contextlib.contextmanager
+def _ctrl_c_watch():
+    """Record whether a KeyboardInterrupt of the block comes from Ctrl-C.
+
+    skorch callbacks end training by raising KeyboardInterrupt
+    (``EarlyStopping`` does), so the exception alone does not tell a stop
+    from an interrupt. The SIGINT handler is wrapped to note each signal and
+    then do what it did. Where it cannot be wrapped (outside the main
+    thread, a signal that is ignored), nothing is noted.
+    """
+    received = []
+    previous = (
+        signal.getsignal(signal.SIGINT)
+        if threading.current_thread() is threading.main_thread()
+        else None
+    )
+    if not callable(previous):
+        yield received
+        return
+
+    def noting(signum, frame):
+        received.append(signum)
+        return previous(signum, frame)
+
+    signal.signal(signal.SIGINT, noting)
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 class LipNetNeuralNet(NeuralNetClassifier):
@@ -23,12 +63,65 @@ class LipNetNeuralNet(NeuralNetClassifier):
         Per-epoch rebalancing of the training batches.
     augmentation : Augmentation or None
         Random transformation of every training batch.
+    execution : Execution or None
+        Precision, memory layout and compilation of the forward pass;
+        ``None`` is float32 in the default layout.
     """
 
-    def __init__(self, *args, balance=None, augmentation=None, **kwargs):
+    def __init__(
+        self, *args, balance=None, augmentation=None, execution=None, **kwargs
+    ):
         super().__init__(*args, **kwargs)
         self.balance = balance
         self.augmentation = augmentation
+        self.execution = execution
+
+    def _execution(self):
+        if self.execution is None:
+            self.execution = Execution(str(self.device))
+        return self.execution
+
+    def initialize_module(self):
+        super().initialize_module()
+        self._execution().prepare_module(self.module_)
+        return self
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        return self._execution().forward(self.module_, x)
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = batch
+        y_pred = self.infer(Xi)
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        scaler = getattr(self, "grad_scaler_", None)
+        (loss if scaler is None else scaler.scale(loss)).backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def train_step(self, batch, **fit_params):
+        scaler = getattr(self, "grad_scaler_", None)
+        if scaler is None:
+            return super().train_step(batch, **fit_params)
+        # fp16: the scaler unscales the gradients, skips the step when they
+        # overflowed, and adapts the scale; it cannot run optimizer closures.
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        self.notify(
+            "on_grad_computed",
+            named_parameters=TeeGenerator(self.get_all_learnable_params()),
+            batch=batch,
+            training=True,
+        )
+        for name in self._optimizers:
+            scaler.step(getattr(self, name + "_"))
+        scaler.update()
+        return step
+
+    def initialize(self):
+        super().initialize()
+        self.grad_scaler_ = self._execution().grad_scaler()
+        return self
 
     @property
     def _default_callbacks(self):
@@ -47,6 +140,25 @@ class LipNetNeuralNet(NeuralNetClassifier):
             ),
             ("print_log", PrintLog()),
         ]
+
+    def fit_loop(self, X, y=None, epochs=None, **fit_params):
+        # skorch's partial_fit swallows KeyboardInterrupt: right for a
+        # callback ending training early, wrong for Ctrl-C, which returned the
+        # half-trained net as if training had finished. Ctrl-C must stop the
+        # whole fit (and whatever called it) instead.
+        with _ctrl_c_watch() as received:
+            try:
+                return super().fit_loop(X, y, epochs=epochs, **fit_params)
+            except KeyboardInterrupt as interrupt:
+                if received:
+                    raise _TrainingInterrupted from interrupt
+                raise
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        try:
+            return super().partial_fit(X, y, classes=classes, **fit_params)
+        except _TrainingInterrupted:
+            raise KeyboardInterrupt from None
 
     def seed_generators(self, sampling_seed, augmentation_seed):
         """Create the generators of one fit (epoch indices, augmentation)."""

@@ -185,7 +185,7 @@ def make_lipnet_pipeline(
     sampler : None, "oversample", "smote" or sampler, default=None
         Resampling of the image matrix before the network. The classifier
         already rebalances every epoch (``balance``), so the default is none.
-    augment, balance, max_epochs, batch_size, device, verbose
+    augment, balance, max_epochs, batch_size, device
         Passed to :class:`~sklearn_lipnet.LipNetClassifier`.
     random_state : int or None, default=None
         Seeds the classifier and the sampler.
@@ -193,6 +193,8 @@ def make_lipnet_pipeline(
         Parallel jobs of the preprocessing.
     memory : str or object with the joblib.Memory interface, default=None
         Caches the preprocessed images across fits.
+    verbose : int, default=0
+        Passed to :class:`~sklearn_lipnet.LipNetClassifier`.
     **classifier_params
         Further ``LipNetClassifier`` parameters (``lr``, ``optimizer``,
         ``train_split``, skorch's ``module__...``, ...).

@@ -106,7 +106,10 @@ def prepare_image(image, mask, mode, size, *, keep_aspect=True, normalize=True):
     >>> bool(out[5, 0] < -1 < 1 < out[5, 9])  # the ramp, normalised
     True
     """
-    image = np.asarray(image, dtype=np.float32)
+    # Normalised in float64: in float32, values near 1e17 lose every detail
+    # below 1e10 and the square in the standard deviation overflows from
+    # 2e19 on, which turned such images into zeros.
+    image = np.asarray(image, dtype=np.float64)
     if mode == "surrounding":
         mask = np.ones(image.shape, dtype=bool)
     box = _bounding_box(mask, square=keep_aspect)
@@ -116,12 +119,16 @@ def prepare_image(image, mask, mode, size, *, keep_aspect=True, normalize=True):
     region = _crop(image, box, 0.0)
     reference = region[kept]
     if normalize:
-        scale = reference.std()
-        region -= reference.mean()
+        mean = reference.mean()
+        # Scaled by the largest value first, so that the squares of the
+        # standard deviation stay finite up to float64's largest numbers.
+        peak = np.abs(reference - mean).max()
+        scale = peak * ((reference - mean) / peak).std() if peak > 0 else 0.0
+        region -= mean
         if scale > 0:
             region /= scale
         neutral = 0.0
     else:
         neutral = reference.mean()
     region[~kept] = neutral
-    return _resize(region, size).astype(np.float32, copy=False)
+    return _resize(region.astype(np.float32), size)

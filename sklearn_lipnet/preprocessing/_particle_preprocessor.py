@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..segmentation import particle_masks
-from ..utils import as_particle_table
+from ..utils import as_particle_table, check_labels
 from ._cutout import prepare_image
 
 __all__ = ["MODES", "ParticlePreprocessor"]
@@ -108,13 +108,19 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
         ----------
         X : pandas.DataFrame, sequence of 2-D arrays or ndarray (n, h, w)
             Particle table (see :func:`~sklearn_lipnet.datasets.load_particles`).
-        y : ignored
+        y : array-like of shape (n_samples,) or None
+            Labels: not used, but checked for missing values (None, NaN)
+            and mixed types, which would fail later steps of a pipeline.
 
         Returns
         -------
         self : ParticlePreprocessor
         """
         table = as_particle_table(X)
+        if y is not None:
+            # The first step of a pipeline: say what is wrong with the labels
+            # before every particle is prepared.
+            check_labels(y)
         if self.mode != "auto":
             self.mode_ = self.mode
             return self

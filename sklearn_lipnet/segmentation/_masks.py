@@ -5,7 +5,8 @@ import warnings
 from joblib import Parallel, delayed
 
 from ..utils import as_particle_table, describe_rows
-from ._particle import _segment
+from ..utils._parallel import chunk_bounds
+from ._particle import MIN_SIDE, _segment
 
 __all__ = ["particle_masks"]
 
@@ -22,7 +23,9 @@ def particle_masks(table, n_jobs=None):
         :func:`~sklearn_lipnet.segmentation.segment_particle`.
     n_jobs : int, default=None
         Parallel jobs for the segmentation (joblib semantics: ``None`` is 1
-        unless in a ``joblib.parallel_config`` context, -1 all cores).
+        unless in a ``joblib.parallel_config`` context, -1 all cores). A few
+        dozen images are segmented in the calling process whatever
+        ``n_jobs``, as worker processes would cost more than they save.
 
     Returns
     -------
@@ -55,20 +58,65 @@ def particle_masks(table, n_jobs=None):
     images = table["image"].tolist()
     masks = table["mask"].tolist() if "mask" in table.columns else [None] * len(images)
     missing = [position for position, mask in enumerate(masks) if mask is None]
-    segmented = Parallel(n_jobs=n_jobs)(
-        delayed(_segment)(images[position]) for position in missing
-    )
+    _check_segmentable(table, images, missing)
+    n_workers, bounds = chunk_bounds(len(missing), n_jobs)
+    if n_workers == 1:
+        segmented = _segment_all([images[position] for position in missing])
+    else:
+        chunks = Parallel(n_jobs=n_workers)(
+            delayed(_segment_all)([images[p] for p in missing[start:stop]])
+            for start, stop in bounds
+        )
+        segmented = [result for chunk in chunks for result in chunk]
     not_found = []
     for position, (mask, found) in zip(missing, segmented):
         masks[position] = mask
         if not found:
             not_found.append(position)
+    _warn_not_found(table, not_found, len(missing), stacklevel=3)
+    return masks
+
+
+def _check_segmentable(table, images, missing):
+    """Refuse, naming them, mask-less particles too small to segment."""
+    too_small = [
+        position for position in missing if min(images[position].shape) < MIN_SIDE
+    ]
+    if too_small:
+        raise ValueError(
+            f"Automatic segmentation needs images of at least {MIN_SIDE} x "
+            f"{MIN_SIDE} pixels; {len(too_small)} particle(s) without a mask are "
+            f"smaller: {describe_rows(table, too_small)}. Give them masks or leave "
+            "them out."
+        )
+
+
+def _segment_all(images):
+    """``_segment`` of each image: ``(mask, found)`` pairs."""
+    return [_segment(image) for image in images]
+
+
+def _segment_missing(images, masks):
+    """Segment the images whose mask is None, in place in ``masks``.
+
+    Returns the positions where no closed outline was found.
+    """
+    not_found = []
+    for position, (image, mask) in enumerate(zip(images, masks)):
+        if mask is None:
+            masks[position], found = _segment(image)
+            if not found:
+                not_found.append(position)
+    return not_found
+
+
+def _warn_not_found(table, not_found, n_segmented, stacklevel):
+    """Warn, naming the rows, where the segmentation found no closed outline."""
     if not_found:
         warnings.warn(
             f"Automatic segmentation found no closed particle outline in "
-            f"{len(not_found)} of {len(missing)} images "
+            f"{len(not_found)} of {n_segmented} images "
             f"({describe_rows(table, not_found)}); their masks are a best guess.",
             UserWarning,
-            stacklevel=2,
+            stacklevel=stacklevel,
         )
-    return masks

@@ -2,11 +2,9 @@
 
 import numpy as np
 from scipy import ndimage as ndi
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
-from skimage.draw import polygon_perimeter
-from skimage.filters import apply_hysteresis_threshold
 
+#: Smallest side of an image the automatic segmentation works on, in pixels.
+MIN_SIDE = 8
 # Darkness, in noise standard deviations, that marks a membrane; the search
 # retries once with a lower value for faint particles.
 _THRESHOLDS = (2.5, 1.75)
@@ -35,32 +33,97 @@ def _membrane_darkness(image, sigma):
             dog[band:-band, -band:].ravel(),
         ]
     )
-    median = np.median(border)
-    spread = 1.4826 * np.median(np.abs(border - median))
+    median = _median(border)
+    spread = 1.4826 * _median(np.abs(border - median))
     # Nearly noiseless images: measure darkness against the strongest
     # structure instead, or a faint membrane would drown beside dense content.
-    spread = max(spread, 0.05 * np.percentile(np.abs(dog - median), 99.9))
+    spread = max(spread, 0.05 * _percentile(np.abs(dog - median).ravel(), 99.9))
     if not spread > 0:  # a blank image
         spread = 1.0
     return (dog - median) / spread
+
+
+def _median(values):
+    """``np.median`` of a 1-D array, bit for bit, several times faster.
+
+    numpy partitions around both middle elements (and the last, to look for
+    NaN) at once, which is slow; one partition and a maximum find the same
+    elements, and the same ``np.mean`` of them gives the same value.
+    """
+    middle = values.size // 2
+    part = np.partition(values, middle)
+    if values.size % 2:
+        return np.mean(part[middle : middle + 1])
+    return np.mean(np.array([part[:middle].max(), part[middle]], dtype=part.dtype))
+
+
+def _percentile(values, q):
+    """``np.percentile(values, q)`` of a 1-D float32 array, bit for bit.
+
+    The same virtual index, neighbours and interpolation (numpy's "linear"
+    method, ``q`` a Python float) as numpy, with the neighbours found by one
+    partition and a minimum instead of numpy's slower partition around
+    several elements. Other dtypes go to numpy.
+    """
+    if values.dtype != np.float32 or not isinstance(q, float):
+        return np.percentile(values, q)
+    n = values.size
+    quantile = np.true_divide(q, 100)
+    virtual = n * quantile + (1 + quantile * (1 - 1 - 1)) - 1
+    if virtual >= n - 1:
+        return values.max()
+    if virtual < 0:
+        return values.min()
+    below = int(np.floor(virtual))
+    part = np.partition(values, below)
+    previous, following = part[below], part[below + 1 :].min()
+    gamma = float(virtual - below)
+    difference = following - previous
+    if gamma >= 0.5:
+        return following - difference * (1 - gamma)
+    return previous + difference * gamma
+
+
+def _hysteresis(image, low, high):
+    """``skimage.filters.apply_hysteresis_threshold``, without its label sums.
+
+    Pixels above ``low`` in a 4-connected set that has a pixel above
+    ``high``.
+    """
+    labels, n_labels = ndi.label(image > min(low, high))
+    keep = np.zeros(n_labels + 1, dtype=bool)
+    keep[labels[image > high]] = True
+    return keep[labels]
 
 
 def _wrap_labels(labels):
     """Merge labels of a polar map that meet across the 0 / 2 pi seam.
 
     Pixels of the first and the last ray touch at the same or a neighbouring
-    radius (8-connectivity); the labels they carry become one.
+    radius (8-connectivity); the labels they carry become one. The merged
+    sets are numbered 2, 3, ... in the order of their smallest old label
+    (background stays 0), as ``scipy.sparse.csgraph.connected_components``
+    numbers them.
     """
     first, last = labels[0], labels[-1]
     a = np.concatenate([first[:-1], first, first[1:]])
     b = np.concatenate([last[1:], last, last[:-1]])
     touching = (a > 0) & (b > 0)
-    n_labels = labels.max() + 1
-    graph = coo_matrix(
-        (np.ones(touching.sum()), (a[touching], b[touching])),
-        shape=(n_labels, n_labels),
-    )
-    _, component = connected_components(graph, directed=False)
+    # Union-find over the few label pairs across the seam; every set is
+    # named by its smallest label.
+    parent = list(range(int(labels.max()) + 1))
+
+    def root(label):
+        while parent[label] != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
+    for i, j in set(zip(a[touching].tolist(), b[touching].tolist())):
+        i, j = root(i), root(j)
+        parent[max(i, j)] = min(i, j)
+    smallest = np.array([root(label) for label in range(len(parent))])
+    component = np.unique(smallest, return_inverse=True)[1]
     return np.where(labels > 0, component[labels] + 1, 0)
 
 
@@ -90,7 +153,7 @@ def _outermost_ring(outer):
     rings = np.flatnonzero(seen.mean(axis=1) >= _MIN_COVERAGE)
     if len(rings) == 0:
         return None
-    typical = [np.median(outer[ring][seen[ring]]) for ring in rings]
+    typical = [_median(outer[ring][seen[ring]]) for ring in rings]
     return outer[rings[int(np.argmax(typical))]]
 
 
@@ -150,10 +213,10 @@ def segment_particle(image, *, sigma=None, n_angles=180):
 def _segment(image, *, sigma=None, n_angles=180):
     """:func:`segment_particle`, also telling whether a closed ring was found."""
     image = np.asarray(image, dtype=np.float32)
-    if image.ndim != 2 or min(image.shape) < 8:
+    if image.ndim != 2 or min(image.shape) < MIN_SIDE:
         raise ValueError(
-            f"segment_particle needs a 2-D image of at least 8 x 8 pixels, got "
-            f"shape {image.shape}."
+            f"segment_particle needs a 2-D image of at least {MIN_SIDE} x "
+            f"{MIN_SIDE} pixels, got shape {image.shape}."
         )
     height, width = image.shape
     if sigma is None:
@@ -179,9 +242,7 @@ def _segment(image, *, sigma=None, n_angles=180):
     polar[:, : max(3, int(0.08 * len(radii)))] = 0
 
     for threshold in _THRESHOLDS:
-        outer = _outer_radii(
-            apply_hysteresis_threshold(polar, threshold / 2, threshold)
-        )
+        outer = _outer_radii(_hysteresis(polar, threshold / 2, threshold))
         ring = _outermost_ring(outer)
         if ring is not None:
             break
@@ -195,19 +256,86 @@ def _segment(image, *, sigma=None, n_angles=180):
         index = np.arange(n_angles)
         outer = np.interp(index, index[seen], ring[seen], period=n_angles)
         # A median over +-4 directions removes spikes where a neighbour
-        # touches the membrane.
-        outer = np.median(
-            np.stack([np.roll(outer, shift) for shift in range(-4, 5)]), axis=0
-        )
+        # touches the membrane (the middle one of nine values).
+        window = (index[:, None] + np.arange(-4, 5)) % n_angles
+        outer = np.partition(outer[window], 4, axis=1)[:, 4]
     outer = outer + 0.5
     # Outline, then fill: much faster than a point-in-polygon test per pixel.
-    # The outline is 8-connected, which closes it for the 4-connected flood
-    # of binary_fill_holes; it stays inside the image since outer < radii[-1] + 1.
-    rows, cols = polygon_perimeter(
-        np.round(centre_row + np.sin(angles) * outer),
-        np.round(centre_col + np.cos(angles) * outer),
-        shape=image.shape,
+    # The outline is 8-connected, which closes it for the 4-connected fill;
+    # it stays inside the image since outer < radii[-1] + 1.
+    rows, cols = _polygon_outline(
+        np.round(centre_row + np.sin(angles) * outer).astype(np.intp),
+        np.round(centre_col + np.cos(angles) * outer).astype(np.intp),
     )
+    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
     mask = np.zeros(image.shape, dtype=bool)
-    mask[rows, cols] = True
-    return ndi.binary_fill_holes(mask), found
+    mask[rows[inside], cols[inside]] = True
+    return _fill_holes(mask), found
+
+
+def _polygon_outline(rows, cols):
+    """Pixels of the closed polygon through the vertices, as line segments.
+
+    The segments of ``skimage.draw.line`` (Bresenham) from each vertex to
+    the next and from the last back to the first, all at once: the pixels
+    of ``skimage.draw.polygon_perimeter`` without its Python loop over
+    segments. Pixels may repeat. (``polygon_perimeter`` passes the vertices
+    through matplotlib, which, with its default ``path.simplify``, drops
+    vertices of outlines of 128 or more that lie within 1/9 pixel of the
+    line through their neighbours, and then draws the longer segment. Every
+    segment is drawn here, so in rare outlines a pixel or two differ, and
+    the result does not depend on matplotlib's settings.)
+    """
+    r0, c0 = rows, cols
+    r1, c1 = np.roll(rows, -1), np.roll(cols, -1)
+    d_rows, d_cols = r1 - r0, c1 - c0
+    # Bresenham steps one pixel along the major axis at a time and moves
+    # along the minor axis when the error term says so; the k-th pixel's
+    # minor offset is round-half-up(k * minor / major) in closed form.
+    steep = np.abs(d_rows) > np.abs(d_cols)
+    major = np.where(steep, np.abs(d_rows), np.abs(d_cols))
+    minor = np.where(steep, np.abs(d_cols), np.abs(d_rows))
+    major_sign = np.where(np.where(steep, d_rows, d_cols) > 0, 1, -1)
+    minor_sign = np.where(np.where(steep, d_cols, d_rows) > 0, 1, -1)
+    counts = major + 1
+    segment = np.repeat(np.arange(rows.size), counts)
+    step = np.arange(segment.size) - (np.cumsum(counts) - counts)[segment]
+    major_s = major[segment]
+    offset = (2 * minor[segment] * step + major_s) // np.maximum(2 * major_s, 1)
+    along = major_sign[segment] * step
+    across = minor_sign[segment] * offset
+    steep_s = steep[segment]
+    out_rows = r0[segment] + np.where(steep_s, along, across)
+    out_cols = c0[segment] + np.where(steep_s, across, along)
+    # Each segment ends exactly on the next vertex.
+    end = step == major_s
+    out_rows[end] = r1[segment[end]]
+    out_cols[end] = c1[segment[end]]
+    return out_rows, out_cols
+
+
+def _fill_holes(outline):
+    """``ndi.binary_fill_holes(outline)``, looking only at the outline's box.
+
+    Background pixels in 4-connected sets that do not reach the image
+    border are filled. Such sets lie inside the outline's bounding box; a
+    set that reaches the box's edge (a margin of one pixel, or the image
+    border) reaches the image border, since everything outside the box is
+    background.
+    """
+    rows = np.flatnonzero(outline.any(axis=1))
+    cols = np.flatnonzero(outline.any(axis=0))
+    if rows.size == 0:
+        return outline.copy()
+    box = (
+        slice(max(rows[0] - 1, 0), rows[-1] + 2),
+        slice(max(cols[0] - 1, 0), cols[-1] + 2),
+    )
+    labels, _ = ndi.label(~outline[box])
+    edge = np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]])
+    is_hole = np.ones(labels.max() + 1, dtype=bool)
+    is_hole[edge] = False
+    is_hole[0] = False
+    filled = outline.copy()
+    filled[box] |= is_hole[labels]
+    return filled

@@ -47,6 +47,19 @@ def row_label(table, position):
 def describe_rows(table, positions, limit=NAMED_ROWS):
     """The particles at ``positions``, named for a message, at most ``limit``.
 
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A particle table.
+    positions : sequence of int
+        Row positions.
+    limit : int, default=10
+        How many to name before only counting the rest.
+
+    Returns
+    -------
+    names : str
+
     Examples
     --------
     >>> import pandas as pd
@@ -62,7 +75,17 @@ def describe_rows(table, positions, limit=NAMED_ROWS):
 
 
 def is_missing(value):
-    """Whether a cell is absent: None or a scalar NaN (what pandas puts there)."""
+    """Whether a cell is absent: None or a scalar NaN (what pandas puts there).
+
+    Parameters
+    ----------
+    value : object
+        A cell of a particle table.
+
+    Returns
+    -------
+    missing : bool
+    """
     if value is None:
         return True
     try:

@@ -4,9 +4,12 @@ The particle table, the feature functions and the particle description all
 check their arrays here, so that a mask accepted by one is accepted by all.
 """
 
-import numpy as np
+from numbers import Number
 
-__all__ = ["check_image", "check_mask"]
+import numpy as np
+import pandas as pd
+
+__all__ = ["check_image", "check_labels", "check_mask"]
 
 
 def check_image(image, *, finite_where=None):
@@ -125,3 +128,63 @@ def check_mask(mask, image_shape=None):
     if not array.any():
         raise ValueError("mask is empty: no pixel is set.")
     return array
+
+
+def check_labels(y, name="y"):
+    """Refuse class labels that cannot be sorted: missing values, mixed types.
+
+    scikit-learn sorts the classes, and a ``None`` or a number among string
+    labels fails there with numpy's ``'<' not supported between instances``.
+    This says what is wrong instead.
+
+    Parameters
+    ----------
+    y : array-like of shape (n_samples,)
+        Class labels.
+    name : str, default="y"
+        How messages call ``y``.
+
+    Returns
+    -------
+    y : array-like
+        The input, unchanged.
+
+    Raises
+    ------
+    ValueError
+        If labels are missing (None, NaN) among labels of an object array, or
+        the labels mix strings and numbers.
+
+    Examples
+    --------
+    >>> from sklearn_lipnet.utils import check_labels
+    >>> check_labels(["full", "empty"])
+    ['full', 'empty']
+    >>> check_labels(["full", None, "empty"])
+    Traceback (most recent call last):
+    ...
+    ValueError: y has 1 missing label(s) (None or NaN), e.g. at position 1; ...
+    """
+    array = np.asarray(y)
+    if array.dtype != object or array.ndim != 1:
+        return y
+    missing = np.flatnonzero(pd.isna(array))
+    if missing.size:
+        raise ValueError(
+            f"{name} has {missing.size} missing label(s) (None or NaN), e.g. at "
+            f"position {missing[0]}; every particle needs a class."
+        )
+    kinds = {
+        "strings"
+        if isinstance(v, str)
+        else "numbers"
+        if isinstance(v, Number)
+        else type(v).__name__
+        for v in array
+    }
+    if len(kinds) > 1:
+        raise ValueError(
+            f"{name} mixes labels of different types ({', '.join(sorted(kinds))}), "
+            "which cannot be sorted; give every label the same type (e.g. str)."
+        )
+    return y

@@ -29,7 +29,7 @@ def test_help_lists_the_commands(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("benchmark", "train", "predict", "generate"):
+    for command in ("benchmark", "train", "predict", "export", "generate"):
         assert command in out
 
 
@@ -66,45 +66,21 @@ def test_train_then_predict_round_trips(particle_folder, tmp_path, capsys):
 def test_predict_on_image_files_with_a_threshold(particle_folder, tmp_path):
     folder, _ = particle_folder
     model = tmp_path / "svm.lipnet"
-    assert (
-        main(
-            [
-                "train",
-                "--data",
-                str(folder),
-                "--out",
-                str(model),
-                "--model",
-                "svm",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    argv = ["train", "--data", str(folder), "--out", str(model), "--model", "svm"]
+    assert main([*argv, "--quiet"]) == 0
     images = sorted(str(p) for p in folder.glob("*/*.png") if "_mask" not in p.name)
     out = tmp_path / "predictions.csv"
-    assert (
-        main(
-            [
-                "predict",
-                "--model",
-                str(model),
-                *images[:5],
-                "--out",
-                str(out),
-                "--threshold",
-                "0.99",
-                "--uncertain-label",
-                "unsure",
-            ]
-        )
-        == 0
-    )
+    argv = ["predict", "--model", str(model), *images[:8], "--out", str(out)]
+    assert main([*argv, "--threshold", "0.9"]) == 0
     predictions = pd.read_csv(out)
-    assert predictions["path"].tolist() == images[:5]
-    low = predictions.filter(like="p_").max(axis=1) < 0.99
-    assert (predictions.loc[low, "predicted"] == "unsure").all()
-    assert (predictions.loc[~low, "predicted"] != "unsure").all()
+    assert predictions["path"].tolist() == images[:8]
+    proba = predictions.filter(like="p_")
+    # The predicted class is always the most probable one, whatever the
+    # threshold; "confident" says whether its probability reaches it.
+    best = proba.idxmax(axis=1).str.removeprefix("p_")
+    assert (predictions["predicted"] == best).all()
+    assert (predictions["confident"] == (proba.max(axis=1) >= 0.9)).all()
+    assert not predictions["confident"].all()
 
 
 @pytest.mark.parametrize(

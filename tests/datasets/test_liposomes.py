@@ -173,3 +173,13 @@ def test_full_liposomes_hold_dark_content_empty_ones_do_not():
 def test_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_liposomes(**{"n_samples": 3, **kwargs})
+
+
+def test_parallel_generation_draws_the_same_cut_outs():
+    one, y_one = make_liposomes(9, problem="encapsulation", random_state=3)
+    two, y_two = make_liposomes(9, problem="encapsulation", random_state=3, n_jobs=2)
+    np.testing.assert_array_equal(y_one, y_two)
+    for a, b in zip(one["image"], two["image"]):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(one["mask"], two["mask"]):
+        np.testing.assert_array_equal(a, b)

@@ -190,7 +190,7 @@ def test_thesis_style_json_index_with_pixels_and_features(tmp_path):
     (tmp_path / "particles.json").write_text(json.dumps(records))
     table, y = load_particles(tmp_path / "particles.json")
     assert y.tolist() == ["Full", "Empty"]
-    assert table["id"].tolist() == [7, 8]
+    assert table["id"].tolist() == ["7", "8"]  # ids are text, whatever the file
     assert table["Area"].tolist() == [120.5, 99.0]
     assert table["Moments"][1] == [0.5, 0.1, 0.0, 0.2]
     np.testing.assert_array_equal(table["image"][1], gray(value=80))

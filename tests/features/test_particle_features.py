@@ -233,9 +233,29 @@ def test_parameters_after_fit_do_not_change_the_columns(table):
     assert features.transform(table).shape[1] == features.n_features_out_
 
 
-def test_parallel_equals_serial(table):
+def test_parallel_equals_serial(table, monkeypatch):
+    # Small inputs stay in the calling process; lower the bar so that these
+    # six particles go to two worker processes.
+    monkeypatch.setattr("sklearn_lipnet.utils._parallel.MIN_PARTICLES_PER_PROCESS", 1)
     serial = ParticleFeatures(n_jobs=1).fit_transform(table)
     parallel = ParticleFeatures(n_jobs=2).fit_transform(table)
+    np.testing.assert_array_equal(parallel, serial)
+
+
+# The blank cut-out's best-guess mask, the inscribed disc, touches the border.
+@pytest.mark.filterwarnings("ignore:1 particle.s. touch the image border")
+def test_parallel_without_masks_equals_serial_and_names_failures(monkeypatch):
+    monkeypatch.setattr("sklearn_lipnet.utils._parallel.MIN_PARTICLES_PER_PROCESS", 1)
+    table = vesicle_table(7, rng=3, with_masks=False)[0]
+    table["id"] = [f"p{i}" for i in range(len(table))]
+    # A blank cut-out has no outline; at position 5 it lands in the last of
+    # the worker chunks, whose positions must be mapped back to the table.
+    table.at[5, "image"] = np.full_like(table["image"][5], 120)
+    features = ParticleFeatures(["area", "histogram"], n_histogram_bins=4)
+    with pytest.warns(UserWarning, match=r"outline in 1 of 7 images \(particle 'p5'\)"):
+        serial = features.set_params(n_jobs=1).fit_transform(table)
+    with pytest.warns(UserWarning, match=r"outline in 1 of 7 images \(particle 'p5'\)"):
+        parallel = features.set_params(n_jobs=2).fit_transform(table)
     np.testing.assert_array_equal(parallel, serial)
 
 

@@ -50,7 +50,9 @@ def test_there_are_format_1_files_of_every_kind():
 
 @pytest.mark.parametrize("name", NAMES)
 def test_format_1_files_predict_what_they_predicted(name):
-    model = load_model(FORMAT_1 / f"{name}.lipnet")
+    # On the CPU, where the expected values were computed (a GPU's TF32
+    # convolutions differ by more than the tolerance).
+    model = load_model(FORMAT_1 / f"{name}.lipnet", device="cpu")
     expected = np.load(FORMAT_1 / f"{name}_expected.npz")
     X = _inputs(name)
     np.testing.assert_array_equal(model.predict(X).astype(str), expected["predict"])

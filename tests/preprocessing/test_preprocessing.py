@@ -10,6 +10,7 @@ from sklearn.pipeline import make_pipeline
 
 from sklearn_lipnet import ParticlePreprocessor
 from sklearn_lipnet.datasets import make_liposomes
+from sklearn_lipnet.preprocessing import prepare_image
 
 
 def scene():
@@ -166,3 +167,17 @@ def test_scikit_learn_behaviour():
     model = make_pipeline(ParticlePreprocessor(size=10), LogisticRegression())
     model.fit(table, y)
     assert set(model.predict(table)) <= set(y)
+
+
+@pytest.mark.parametrize(
+    "offset, amplitude", [(1e17, 1e3), (0.0, 1e20), (1e300, 1e290)]
+)
+def test_huge_values_keep_their_detail(offset, amplitude):
+    # In float32 the detail of values near 1e17 vanished, and from about
+    # 2e19 on the standard deviation overflowed: the image became zeros.
+    ramp = np.tile(np.arange(40.0), (40, 1))
+    out = prepare_image(offset + amplitude * ramp, None, "surrounding", 8)
+    expected = prepare_image(ramp, None, "surrounding", 8)
+    # (float64 holds 1e17 to 16 units: the ramp steps of 1000 are 1 % coarse)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=2e-3)
+    assert out.std() > 0.9

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 
 from sklearn_lipnet.datasets import make_liposomes
@@ -93,3 +94,25 @@ def test_labels_touching_across_the_seam_are_merged():
     merged = _wrap_labels(labels)
     assert merged[0, 5] == merged[-1, 6] != merged[-1, 9]
     assert (merged == 0).sum() == (labels == 0).sum()
+
+
+def test_images_too_small_to_segment_are_named():
+    import pandas as pd
+
+    from sklearn_lipnet.segmentation import particle_masks
+
+    table = pd.DataFrame(
+        {"id": ["big", "tiny"], "image": [np.ones((20, 20)), np.ones((5, 30))]}
+    )
+    with pytest.raises(ValueError, match=r"8 x 8 pixels.*particle 'tiny'"):
+        particle_masks(table)
+
+
+def test_particle_features_name_the_images_too_small_to_segment():
+    from sklearn_lipnet import ParticleFeatures
+
+    table = pd.DataFrame(
+        {"image": [np.zeros((40, 40)), np.zeros((5, 40))], "id": ["ok", "tiny"]}
+    )
+    with pytest.raises(ValueError, match="8 x 8 pixels.*particle 'tiny'"):
+        ParticleFeatures("thesis").fit(table).transform(table)

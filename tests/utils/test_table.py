@@ -149,7 +149,10 @@ def test_particle_masks_expert_where_given_segmented_elsewhere():
     assert all(mask.dtype == bool and mask.shape == image.shape for mask in masks)
 
 
-def test_particle_masks_in_parallel_equal_serial():
+def test_particle_masks_in_parallel_equal_serial(monkeypatch):
+    # Small inputs stay in the calling process; lower the bar so that these
+    # three images go to two worker processes.
+    monkeypatch.setattr("sklearn_lipnet.utils._parallel.MIN_PARTICLES_PER_PROCESS", 1)
     images = [ring(radius=radius)[0] for radius in (20, 25, 30)]
     serial = particle_masks(images)
     parallel = particle_masks(images, n_jobs=2)

@@ -1,0 +1,166 @@
+"""Do the fast settings classify as well as the thesis's? Same data, same folds.
+
+LipNet-4 is cross-validated twice on the same synthetic liposomes and
+stratified folds: with the thesis's training (batch 32, learning rate 1e-3,
+float32) and with the settings of ``lipnet benchmark --preset fast`` (batch
+256, the square-root learning-rate rule, bf16 where the device computes it
+natively, compiled on CUDA). For every class the table gives TPR, PPV and F1
+as mean ± standard deviation over folds; a difference of means within the
+larger of the two fold spreads counts as "same".
+
+Run::
+
+    python -m benchmarks.bench_fast_settings                 # the fast preset's data
+    python -m benchmarks.bench_fast_settings --device cuda
+    python -m benchmarks.bench_fast_settings --n-samples 900 --epochs 12  # quick
+
+Writes ``benchmarks/results/fast_settings_<device>.{json,md}``.
+"""
+
+import argparse
+import time
+
+import numpy as np
+
+from sklearn_lipnet import make_lipnet_pipeline
+from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, make_liposomes
+from sklearn_lipnet.experiments import (
+    BENCHMARK_PRESETS,
+    class_order,
+    compare_models,
+    resolve_compile,
+    resolve_precision,
+)
+from sklearn_lipnet.neural_network import resolve_device
+
+from ._environment import machine_info, machine_markdown, write_result
+
+MEASURES = ("tpr", "ppv", "f1")
+
+
+def settings_of(preset_name, device, epochs):
+    """LipNet-4 parameters of a preset on ``device``."""
+    preset = BENCHMARK_PRESETS[preset_name]
+    return {
+        "max_epochs": epochs,
+        "batch_size": preset.batch_size,
+        "lr": preset.lr,
+        "precision": resolve_precision(preset.precision, device),
+        "compile": resolve_compile(preset.compile, device),
+        "iterator_valid__batch_size": preset.predict_batch_size,
+    }
+
+
+def main(argv=None):
+    fast = BENCHMARK_PRESETS["fast"]
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--n-samples", type=int, default=fast.n_samples["lamellarity"])
+    parser.add_argument("--epochs", type=int, default=fast.epochs)
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--problem", nargs="+", default=["lamellarity", "encapsulation"]
+    )
+    args = parser.parse_args(argv)
+    device = resolve_device(args.device)
+    configurations = {
+        "thesis settings": settings_of("default", device, args.epochs),
+        "fast settings": settings_of("fast", device, args.epochs),
+    }
+    start = time.perf_counter()
+    sections, raw = [], {}
+    for problem in args.problem:
+        table, y = make_liposomes(
+            args.n_samples,
+            problem=problem,
+            weights=BENCHMARK_WEIGHTS[problem],
+            random_state=args.seed,
+            n_jobs=-1,
+        )
+        models = {
+            name: make_lipnet_pipeline(
+                "lipnet4", device=device, random_state=args.seed, n_jobs=-1, **params
+            )
+            for name, params in configurations.items()
+        }
+        results = compare_models(
+            table,
+            y,
+            models,
+            cv=args.folds,
+            labels=class_order(y, problem),
+            random_state=args.seed,
+        )
+        thesis, quick = (results[name].cv for name in configurations)
+        lines = [
+            f"### {problem} ({len(y)} particles)",
+            "",
+            "| class | measure | thesis settings | fast settings | same (spread) |",
+            "| --- | --- | --- | --- | --- |",
+        ]
+        raw[problem] = {}
+        for label in thesis.report.index:
+            for measure in MEASURES:
+                a, sa = (
+                    thesis.report.at[label, measure],
+                    thesis.report_std.at[label, measure],
+                )
+                b, sb = (
+                    quick.report.at[label, measure],
+                    quick.report_std.at[label, measure],
+                )
+                same = bool(abs(a - b) <= max(sa, sb)) if np.isfinite(a - b) else None
+                lines.append(
+                    f"| {label} | {measure} | {a:.3f} ± {sa:.3f} | {b:.3f} ± {sb:.3f} "
+                    f"| {'yes' if same else 'no' if same is False else 'n/a'} |"
+                )
+                raw[problem][f"{label}/{measure}"] = {
+                    "thesis": [a, sa],
+                    "fast": [b, sb],
+                    "same_within_spread": same,
+                }
+        seconds = {name: results[name].seconds for name in configurations}
+        lines += [
+            "",
+            f"Wall time of the {args.folds}-fold cross-validation: "
+            + ", ".join(f"{name} {s:.0f} s" for name, s in seconds.items()),
+        ]
+        raw[problem]["seconds"] = seconds
+        sections.append("\n".join(lines))
+        print(sections[-1], flush=True)
+    wall = time.perf_counter() - start
+    info = machine_info()
+    settings = {
+        "device": device,
+        "n_samples": args.n_samples,
+        "epochs": args.epochs,
+        "folds": args.folds,
+        "seed": args.seed,
+        "configurations": configurations,
+    }
+    config_lines = "\n".join(
+        f"- {name}: {params}" for name, params in configurations.items()
+    )
+    markdown = "\n\n".join(
+        [
+            f"# Fast settings against the thesis's, LipNet-4 on {device}",
+            "Same synthetic data (benchmark proportions) and stratified folds; "
+            f"{args.epochs} epochs each; {wall / 60:.1f} min in all. Produced by "
+            "`python -m benchmarks.bench_fast_settings`.",
+            config_lines,
+            *sections,
+            "## Machine\n\n" + machine_markdown(info),
+        ]
+    )
+    kind = "cuda" if device.startswith("cuda") else "cpu"
+    write_result(
+        f"fast_settings_{kind}",
+        {"machine": info, "settings": settings, "wall_time_s": wall, "results": raw},
+        markdown,
+    )
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()

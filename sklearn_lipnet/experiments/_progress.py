@@ -1,0 +1,147 @@
+"""A progress line with the time left, for long cross-validations.
+
+Work is counted in units: one per training epoch of a network and one per
+fold of a model without epochs (which costs about as much as an epoch). The
+time left is the time so far scaled by the share of units still to do.
+"""
+
+import sys
+import time
+
+from skorch.callbacks import Callback
+
+__all__ = ["EpochProgress", "Progress"]
+
+
+def _clock(seconds):
+    seconds = int(round(seconds))
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class Progress:
+    """Counts finished work units and shows how much is left.
+
+    Parameters
+    ----------
+    total : int
+        Units of the whole run.
+    stream : file-like, default=sys.stderr
+        Where the line goes. On a terminal it is redrawn in place; elsewhere
+        (a log file, CI) a new line is written at most every
+        ``every_seconds``.
+    every_seconds : float, default=20.0
+        Minimum time between two lines when not on a terminal.
+    """
+
+    def __init__(self, total, stream=None, every_seconds=20.0):
+        self.total = max(int(total), 1)
+        self.stream = sys.stderr if stream is None else stream
+        self.every_seconds = every_seconds
+        self.done = 0
+        self.context = ""
+        self.label = ""
+        self.start = time.perf_counter()
+        self._last_line = -float("inf")
+
+    def __deepcopy__(self, memo):
+        # Estimators holding a progress callback are cloned for every fold;
+        # all clones must report to this one counter, like to a logger.
+        return self
+
+    def __getstate__(self):
+        # Sent to a worker process (parallel folds): the copy counts there,
+        # unseen, and writes nothing.
+        state = dict(self.__dict__)
+        state["stream"] = None
+        return state
+
+    def describe(self, label):
+        """Name the work now under way (shown in front of the counts).
+
+        Parameters
+        ----------
+        label : str
+            E.g. the model's name; ``context`` (e.g. the problem) goes before.
+        """
+        self.label = label
+        self._show(force=True)
+
+    def advance(self, units=1):
+        """Count ``units`` more finished units.
+
+        Parameters
+        ----------
+        units : int, default=1
+        """
+        self.done = min(self.done + units, self.total)
+        self._show(force=self.done == self.total)
+
+    def line(self):
+        """The current progress line.
+
+        Returns
+        -------
+        line : str
+            E.g. ``"[lamellarity] LipNet-4   40 %  0:50 elapsed, about 1:15
+            left"``.
+        """
+        elapsed = time.perf_counter() - self.start
+        fraction = self.done / self.total
+        label = f"[{self.context}] {self.label}" if self.context else self.label
+        text = f"{label}  {100 * fraction:3.0f} %  {_clock(elapsed)} elapsed"
+        if 0 < fraction < 1:
+            text += f", about {_clock(elapsed * (1 - fraction) / fraction)} left"
+        return text
+
+    def _show(self, force=False):
+        if self.stream is None:
+            return
+        interactive = getattr(self.stream, "isatty", lambda: False)()
+        now = time.perf_counter()
+        if interactive:
+            self.stream.write("\r\033[K" + self.line())
+            if self.done == self.total:
+                self.stream.write("\n")
+        elif force or now - self._last_line >= self.every_seconds:
+            self.stream.write(self.line() + "\n")
+        else:
+            return
+        self._last_line = now
+        self.stream.flush()
+
+
+class EpochProgress(Callback):
+    """skorch callback: one :class:`Progress` unit per training epoch.
+
+    Epochs that early stopping saves are counted when training ends, so a
+    fold always counts ``max_epochs`` units.
+
+    Parameters
+    ----------
+    progress : Progress
+    """
+
+    def __init__(self, progress):
+        self.progress = progress
+
+    def on_epoch_end(self, net, **kwargs):
+        """Count the epoch.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+        **kwargs
+            skorch's other arguments, unused.
+        """
+        self.progress.advance(1)
+
+    def on_train_end(self, net, **kwargs):
+        """Count the epochs early stopping saved.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+        **kwargs
+            skorch's other arguments, unused.
+        """
+        self.progress.advance(max(net.max_epochs - len(net.history), 0))

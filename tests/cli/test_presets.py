@@ -1,0 +1,65 @@
+"""``lipnet benchmark --preset``: what each preset sets, and what overrides it."""
+
+import pytest
+
+from sklearn_lipnet.cli import build_parser
+from sklearn_lipnet.cli._common import resolve_model_options
+from sklearn_lipnet.experiments import BENCHMARK_PRESETS, scaled_learning_rate
+from sklearn_lipnet.neural_network._execution import native_bf16
+
+
+def _resolved(argv):
+    args = build_parser().parse_args(argv)
+    return resolve_model_options(args, BENCHMARK_PRESETS[args.preset])
+
+
+def test_the_default_preset_is_the_thesis_training():
+    args = _resolved(["benchmark", "--device", "cpu"])
+    assert (args.epochs, args.batch_size, args.lr) == (12, 32, 1e-3)
+    assert args.precision == "fp32" and args.compile is False
+    assert args.jobs is None
+
+
+def test_fast_scales_the_learning_rate_with_the_batch():
+    args = _resolved(["benchmark", "--preset", "fast", "--device", "cpu"])
+    assert args.batch_size == 256
+    assert args.lr == pytest.approx(1e-3 * (256 / 32) ** 0.5)
+    assert args.precision == ("bf16" if native_bf16("cpu") else "fp32")
+    assert args.compile is False  # compiled on CUDA only
+    assert args.jobs == -1 and args.predict_batch_size == 4096
+
+
+def test_options_on_the_command_line_override_the_preset():
+    args = _resolved(
+        [
+            "benchmark",
+            "--preset",
+            "fast",
+            "--precision",
+            "fp32",
+            "--batch-size",
+            "64",
+            "--epochs",
+            "3",
+            "--compile",
+            "--device",
+            "cpu",
+        ]
+    )
+    assert (args.precision, args.batch_size, args.epochs) == ("fp32", 64, 3)
+    assert args.compile is True
+    assert args.lr == scaled_learning_rate(256)  # --lr not given: the preset's
+
+
+def test_the_thesis_preset_has_the_thesis_sizes_and_proportions():
+    preset = BENCHMARK_PRESETS["thesis"]
+    assert preset.n_samples == {"lamellarity": 14169, "encapsulation": 24918}
+    assert preset.thesis_weights and preset.epochs == 30
+
+
+def test_train_defaults_to_the_classifier_epochs():
+    from sklearn_lipnet.cli._train import train_preset
+
+    args = build_parser().parse_args(["train", "--data", "x", "--out", "m"])
+    resolve_model_options(args, train_preset())
+    assert args.epochs == 30 and args.batch_size == 32 and args.precision == "fp32"

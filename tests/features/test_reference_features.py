@@ -1,0 +1,38 @@
+"""Feature values pinned by a fixture computed before the speed-ups (issue 14)."""
+
+import warnings
+
+import numpy as np
+import pytest
+
+from sklearn_lipnet import ParticleFeatures
+
+from .._reference_particles import (
+    SETTINGS,
+    reference_features,
+    reference_features_segmented,
+    reference_table,
+)
+
+
+def _transform(table, **settings):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # one particle touches the border
+        return ParticleFeatures(**settings).fit_transform(table)
+
+
+@pytest.mark.parametrize("name", sorted(SETTINGS))
+def test_features_equal_the_pinned_values(name):
+    X = _transform(reference_table(), **SETTINGS[name])
+    expected = reference_features(name)
+    assert X.shape == expected.shape
+    # Float rounding only: the moments mu30 and mu03 of symmetric particles
+    # are rounding noise around 0, hence the small absolute tolerance.
+    np.testing.assert_allclose(X, expected, rtol=1e-10, atol=1e-12)
+
+
+def test_features_without_masks_equal_the_pinned_values():
+    X = _transform(reference_table(with_masks=False))
+    np.testing.assert_allclose(
+        X, reference_features_segmented(), rtol=1e-10, atol=1e-12
+    )

@@ -1,0 +1,114 @@
+"""Permutation importance of the hand-made feature families."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+
+from sklearn_lipnet import ParticleFeatures, make_lipnet_pipeline, make_svm_pipeline
+from sklearn_lipnet.features import FEATURE_FAMILIES, FEATURE_NAMES
+from sklearn_lipnet.inspection import feature_importance, plot_feature_importance
+from sklearn_lipnet.inspection._feature_importance import _GroupedFeatures
+
+
+def test_every_feature_has_one_family():
+    members = [name for family in FEATURE_FAMILIES.values() for name in family]
+    assert sorted(members) == sorted(FEATURE_NAMES)
+
+
+def _discs(n_per_class, seed):
+    """Grey discs on noise whose class is their size alone.
+
+    Radius 12 or 18 px, the same intensities inside: with one fixed intensity
+    range (not each cut-out's percentiles, which would move with the disc's
+    share of the cut-out) the histogram and the variance are the same for
+    both classes, and only the shape family tells them apart.
+    """
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[:64, :64]
+    radius = np.hypot(rows - 32, cols - 32)
+    images, masks, labels = [], [], []
+    for label, size in (("small", 12), ("large", 18)):
+        for _ in range(n_per_class):
+            mask = radius <= size + rng.uniform(-1.5, 1.5)
+            image = 200 + 10 * rng.standard_normal((64, 64))
+            image[mask] = 90 + 10 * rng.standard_normal(mask.sum())
+            images.append(image)
+            masks.append(mask)
+            labels.append(label)
+    return pd.DataFrame({"image": images, "mask": masks}), np.array(labels)
+
+
+@pytest.fixture(scope="module")
+def size_task():
+    table, y = _discs(20, seed=0)
+    test_table, test_y = _discs(15, seed=1)
+    features = ParticleFeatures(
+        ["area", "histogram", "internal_variance"],
+        n_histogram_bins=4,
+        intensity_range=(0, 255),
+    )
+    svm = make_svm_pipeline(features).fit(table, y)
+    return svm, test_table, test_y
+
+
+def test_only_the_family_that_decides_the_class_matters(size_task):
+    svm, table, y = size_task
+    result = feature_importance(svm, table, y, n_repeats=10, random_state=0)
+    mean = result.importances_mean
+    assert mean.index.tolist() == ["shape", "histogram", "internal variance"]
+    assert mean.columns.tolist() == ["balanced_accuracy", "tpr_large", "tpr_small"]
+    assert result.baseline["balanced_accuracy"] == 1.0
+    # shuffling the areas leaves a coin toss; the rest changes nothing
+    assert mean.loc["shape", "balanced_accuracy"] > 0.3
+    assert mean.loc["shape", ["tpr_large", "tpr_small"]].sum() > 0.6
+    assert mean.drop(index="shape")["balanced_accuracy"].abs().max() < 0.1
+    assert result.importances["balanced_accuracy"].shape == (3, 10)
+    assert result.columns["shape"] == ["area"]
+    assert len(result.columns["histogram"]) == 4
+
+
+def test_grouped_features_shuffle_a_family_together():
+    tail = make_pipeline(LogisticRegression()).fit(
+        np.arange(12.0).reshape(6, 2), [0, 0, 0, 1, 1, 1]
+    )
+    features = np.arange(12.0).reshape(6, 2)
+    grouped = _GroupedFeatures(tail, features, [[0, 1]])
+    identity = np.arange(6)[:, None]
+    np.testing.assert_array_equal(grouped.predict(identity), tail.predict(features))
+    # row i of the group taken from row 5 - i: the rows are swapped whole
+    swapped = grouped.predict(identity[::-1])
+    np.testing.assert_array_equal(swapped, tail.predict(features[::-1]))
+
+
+def test_per_feature_grouping_and_the_figure(size_task):
+    svm, table, y = size_task
+    result = feature_importance(svm, table, y, group="feature", random_state=0)
+    assert result.importances_mean.index.tolist() == [
+        "area",
+        "histogram",
+        "internal_variance",
+    ]
+    figure = plot_feature_importance(svm, table, y, random_state=0)
+    ax = figure.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "shape",
+        "histogram",
+        "internal variance",
+    ]
+    assert len(ax.patches) == 3 * 3  # families x (balanced accuracy + 2 TPRs)
+
+
+def test_models_without_hand_made_features_are_refused(size_task):
+    _, table, y = size_task
+    with pytest.raises(TypeError, match="ParticleFeatures step"):
+        feature_importance(make_lipnet_pipeline(), table, y)
+    with pytest.raises(NotFittedError, match="not fitted"):
+        feature_importance(make_svm_pipeline(), table, y)
+    svm, *_ = size_task
+    with pytest.raises(ValueError, match="group must be one of"):
+        feature_importance(svm, table, y, group="column")
+    with pytest.raises(ValueError, match="one label per particle"):
+        feature_importance(svm, table, y[:-1])

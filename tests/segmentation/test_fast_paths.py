@@ -1,0 +1,107 @@
+"""The segmentation's fast helpers equal the library calls they replace, bit for bit."""
+
+import numpy as np
+import pytest
+from scipy import ndimage as ndi
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from skimage.draw import polygon_perimeter
+from skimage.filters import apply_hysteresis_threshold
+
+from sklearn_lipnet.segmentation._particle import (
+    _fill_holes,
+    _hysteresis,
+    _median,
+    _percentile,
+    _polygon_outline,
+    _wrap_labels,
+)
+
+
+def test_median_and_percentile_equal_numpy_bit_for_bit():
+    rng = np.random.default_rng(0)
+    for _ in range(300):
+        values = (rng.standard_normal(int(rng.integers(1, 3000))) * 10).astype(
+            np.float32
+        )
+        if rng.random() < 0.3:  # ties
+            values = np.round(values)
+        median = _median(values)
+        assert median == np.median(values) and median.dtype == np.float32
+        for q in (99.9, 99.0, 50.0, 1.0, 0.0, 100.0, 37.3):
+            percentile = _percentile(values, q)
+            assert percentile == np.percentile(values, q)
+            assert percentile.dtype == np.percentile(values, q).dtype
+    integers = rng.integers(0, 50, 40)
+    assert _median(integers) == np.median(integers)
+    assert _median(integers[:-1]) == np.median(integers[:-1])
+
+
+def test_hysteresis_equals_scikit_image():
+    rng = np.random.default_rng(1)
+    for _ in range(50):
+        image = ndi.uniform_filter(rng.standard_normal((40, 50)), 3) * 3
+        low, high = rng.random() * 2, rng.random() * 3
+        np.testing.assert_array_equal(
+            _hysteresis(image, low, high), apply_hysteresis_threshold(image, low, high)
+        )
+
+
+def _wrap_labels_with_scipy_sparse(labels):
+    # The implementation _wrap_labels replaced.
+    first, last = labels[0], labels[-1]
+    a = np.concatenate([first[:-1], first, first[1:]])
+    b = np.concatenate([last[1:], last, last[:-1]])
+    touching = (a > 0) & (b > 0)
+    n_labels = labels.max() + 1
+    graph = coo_matrix(
+        (np.ones(touching.sum()), (a[touching], b[touching])),
+        shape=(n_labels, n_labels),
+    )
+    _, component = connected_components(graph, directed=False)
+    return np.where(labels > 0, component[labels] + 1, 0)
+
+
+def test_wrap_labels_numbers_the_sets_as_connected_components_does():
+    rng = np.random.default_rng(2)
+    for _ in range(200):
+        on = rng.random(tuple(rng.integers(3, 30, 2))) < rng.random()
+        labels, n_labels = ndi.label(on, structure=np.ones((3, 3)))
+        if n_labels:
+            np.testing.assert_array_equal(
+                _wrap_labels(labels), _wrap_labels_with_scipy_sparse(labels)
+            )
+
+
+@pytest.mark.parametrize("n_vertices", [3, 7, 180])
+def test_outline_and_fill_equal_scikit_image_and_scipy(n_vertices):
+    # Star polygons around the centre, like the segmentation's; their
+    # radii vary smoothly, as after its median over directions.
+    rng = np.random.default_rng(n_vertices)
+    for _ in range(100):
+        height, width = rng.integers(12, 160, 2)
+        angles = np.linspace(0, 2 * np.pi, n_vertices, endpoint=False)
+        radius = rng.uniform(3, (min(height, width) / 2 - 1) / 1.15)
+        radii = radius * (1 + 0.15 * np.sin(rng.integers(1, 4) * angles + rng.random()))
+        rows = np.round((height - 1) / 2 + np.sin(angles) * radii)
+        cols = np.round((width - 1) / 2 + np.cos(angles) * radii)
+        expected = np.zeros((height, width), bool)
+        expected[polygon_perimeter(rows, cols, shape=(height, width))] = True
+        found = np.zeros((height, width), bool)
+        out_rows, out_cols = _polygon_outline(
+            rows.astype(np.intp), cols.astype(np.intp)
+        )
+        found[out_rows, out_cols] = True
+        np.testing.assert_array_equal(found, expected)
+        np.testing.assert_array_equal(
+            _fill_holes(expected), ndi.binary_fill_holes(expected)
+        )
+
+
+def test_fill_holes_equals_scipy_on_any_mask():
+    rng = np.random.default_rng(3)
+    for _ in range(300):
+        outline = rng.random(tuple(rng.integers(1, 40, 2))) < rng.random()
+        np.testing.assert_array_equal(
+            _fill_holes(outline), ndi.binary_fill_holes(outline)
+        )
