@@ -29,6 +29,8 @@ test mutmut cannot run in :data:`COVERED`.
 """
 
 import argparse
+import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -95,12 +97,29 @@ MODULES = {
         [
             "tests/persistence/test_persistence.py",
             "tests/persistence/test_model_file_versions.py",
+            "tests/persistence/test_model_file_checks.py",
         ],
     ),
     "cli_predict": (
         "cli/_predict.py",
         ["tests/cli/test_cli.py"],
     ),
+}
+
+#: Modules mutated only in some functions (mutmut name globs, ``x_`` +
+#: function name, ``xǁClassǁ`` + method): the core of a module whose every
+#: mutant would take hours on a shared 2-core machine. The others are named
+#: in the results.
+FUNCTIONS = {
+    "model_file": [
+        "xǁ_Encoderǁencode__mutmut_*",
+        "xǁ_Encoderǁ_encode_lipnet__mutmut_*",
+        "xǁ_Decoderǁdecode__mutmut_*",
+        "xǁ_Decoderǁ_decode_object__mutmut_*",
+        "x__items__mutmut_*",
+        "x__shape__mutmut_*",
+        "x__dtype__mutmut_*",
+    ],
 }
 
 _FLOAT_ALREADY = (
@@ -404,28 +423,48 @@ def _diff(workdir, name):
     return "\n".join(lines)
 
 
-def run_module(key, workdir, workers, rerun=False):
+def _source_hash(module_path):
+    source = (ROOT / "sklearn_lipnet" / module_path).read_bytes()
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
+def run_module(key, workdir, workers, rerun=False, previous=None):
     """Mutation-test one module; return its summary.
 
-    ``rerun``: test again only the mutants the previous run in ``workdir``
-    did not kill, with the current tests (the module itself unchanged).
+    ``rerun``: test again only the mutants the previous run did not kill,
+    with the current tests (the module itself unchanged): those of the kept
+    ``workdir``, or else those the stored results (``previous``) list.
     """
     module_path, tests = MODULES[key]
     workdir = workdir / key
+    selection = [f"*.{glob}" for glob in FUNCTIONS.get(key, [])]
     names = []
+    earlier = {}  # verdicts kept from the stored results, on a rerun
     if rerun and (workdir / "mutants").exists():
         names = [n for n, st in _statuses(workdir).items() if st not in KILLED]
         # Which tests run which function is measured again, with the new tests.
         (workdir / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
+    elif rerun and previous is not None:
+        if previous.get("source_sha256", _source_hash(module_path)) != _source_hash(
+            module_path
+        ):
+            raise RuntimeError(
+                f"{module_path} changed since its stored results: run it afresh."
+            )
+        names = [s["mutant"] for s in previous["survivors"]]
+        earlier = {"killed": previous["killed"], "mutants": previous["mutants"]}
+        shutil.rmtree(workdir / "mutants", ignore_errors=True)
     else:
         # Fresh: mutmut would reuse verdicts reached with older tests.
         shutil.rmtree(workdir / "mutants", ignore_errors=True)
+    if rerun and not names:
+        raise RuntimeError(f"no survivors of {module_path} to rerun")
     source = _scratch_copy(workdir, module_path, tests)
     start = time.perf_counter()
     what = f"{len(names)} surviving mutants of" if names else "mutating"
     print(f"== {key}: {what} {source}, tests {' '.join(tests)}", flush=True)
     run = _mutmut(
-        ["run", "--max-children", str(workers), *names],
+        ["run", "--max-children", str(workers), *(names or selection)],
         workdir,
         log=workdir / "mutmut.log",
     )
@@ -435,6 +474,14 @@ def run_module(key, workdir, workers, rerun=False):
         tail = "\n".join(line for line in log.splitlines()[-15:] if line.strip())
         raise RuntimeError(f"mutmut failed on {source} (see {workdir}):\n{tail}")
     statuses = _statuses(workdir)
+    if earlier:
+        statuses = {n: st for n, st in statuses.items() if n in names}
+    elif selection:
+        statuses = {
+            n: st
+            for n, st in statuses.items()
+            if any(fnmatch.fnmatch(n, glob) for glob in selection)
+        }
     counts = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
@@ -455,12 +502,17 @@ def run_module(key, workdir, workers, rerun=False):
             }
         )
     killed = sum(n for status, n in counts.items() if status in KILLED)
+    killed += earlier.get("killed", 0)
     judged = sum(1 for s in survivors if s["equivalent"])
     n_covered = sum(1 for s in survivors if s["covered"] and not s["equivalent"])
-    total = len(statuses)
+    total = earlier.get("mutants", len(statuses))
     unexplained = len(survivors) - judged - n_covered
+    if earlier:
+        seconds += previous["seconds"]
     return {
         "module": source,
+        "source_sha256": _source_hash(module_path),
+        "functions": FUNCTIONS.get(key, []),
         "tests": tests,
         "mutmut_exit_code": run.returncode,
         "seconds": round(seconds),
@@ -561,14 +613,25 @@ def main(argv=None):
         parser.error(f"unknown module(s) {unknown}; choose from {list(MODULES)}")
     if shutil.which("mutmut", path=str(Path(sys.executable).parent)) is None:
         parser.error("mutmut is not installed: pip install mutmut")
-    previous = {}
     json_path = RESULTS / "mutation_testing.json"
-    if json_path.exists():  # keep the modules not rerun this time
-        stored = json.loads(json_path.read_text())
-        previous = {s["module"]: s for s in stored.get("modules", [])}
+
+    def stored():  # the modules not rerun this time keep their results
+        if not json_path.exists():
+            return {}
+        return {s["module"]: s for s in json.loads(json_path.read_text())["modules"]}
+
     order = [f"sklearn_lipnet/{path}" for path, _ in MODULES.values()]
     for key in keys:
-        summary = run_module(key, args.workdir, args.workers, args.rerun_survivors)
+        module = f"sklearn_lipnet/{MODULES[key][0]}"
+        summary = run_module(
+            key,
+            args.workdir,
+            args.workers,
+            args.rerun_survivors,
+            stored().get(module),
+        )
+        # Read again: another run may have written other modules meanwhile.
+        previous = stored()
         previous[summary["module"]] = summary
         print(
             f"   {summary['module']}: score {summary['score']} "
