@@ -194,9 +194,20 @@ EQUIVALENT = {
             "In a generator, leaving the loop and returning both end the "
             "iteration: nothing follows the loop."
         ),
+        "-if stop - start == 1 < batch_size and start > 0:\n"
+        "+if stop - start == 1 < batch_size and start > 1:": (
+            "Batches start at multiples of batch_size, so start == 1 only with "
+            "batch_size 1, where 1 < batch_size is already false."
+        ),
     },
     "features_shape": {
-        "-).astype(float)\n+).astype(None)": "astype(None) is astype(float64).",
+        "-first = np.column_stack([rows, sub.argmax(axis=1)]).astype(float)\n"
+        "+first = np.column_stack([rows, sub.argmax(axis=1)]).astype(None)": (
+            "astype(None) is astype(float64)."
+        ),
+        "-return first, last.astype(float)\n+return first, last.astype(None)": (
+            "astype(None) is astype(float64)."
+        ),
     },
     "augmentation": {
         "-if len(line) + len(value) + 2 > 80:\n"

@@ -295,7 +295,10 @@ def main(argv=None):
         _scratch_copy(workdir)
         baseline = _run_tests(workdir, sorted({t for b in chosen for t in b.tests}))
         if baseline[0] != 0:
-            sys.exit(f"the tests fail without any planted bug: {baseline[2]}")
+            sys.exit(
+                f"the tests fail without any planted bug: {baseline[2]}\n"
+                + "\n".join(baseline[1])
+            )
         for bug in chosen:
             start = time.perf_counter()
             result = plant(bug, workdir)

@@ -168,7 +168,7 @@ def test_one_cross_validate_call_compares_svm_and_lipnet(data):
     pipelines = {
         "svm": make_svm_pipeline(),
         "lipnet": make_lipnet_pipeline(
-            "lipnet1", max_epochs=2, device="cpu", random_state=0
+            "lipnet1", max_epochs=4, device="cpu", random_state=0
         ),
     }
     test_folds = {}
