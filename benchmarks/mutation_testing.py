@@ -102,7 +102,7 @@ MODULES = {
     ),
     "cli_predict": (
         "cli/_predict.py",
-        ["tests/cli/test_cli.py"],
+        ["tests/cli/test_predict.py", "tests/cli/test_cli.py"],
     ),
 }
 
