@@ -98,6 +98,7 @@ MODULES = {
             "tests/persistence/test_persistence.py",
             "tests/persistence/test_model_file_versions.py",
             "tests/persistence/test_model_file_checks.py",
+            "tests/persistence/test_model_file_values.py",
         ],
     ),
     "cli_predict": (
