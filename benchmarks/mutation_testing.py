@@ -497,54 +497,57 @@ def run_module(key, workdir, workers, rerun=False, previous=None):
     counts = {}
     for status in statuses.values():
         counts[status] = counts.get(status, 0) + 1
-    equivalent = EQUIVALENT.get(key, {})
-    covered = COVERED.get(key, {})
-    survivors = []
-    for name, status in sorted(statuses.items()):
-        if status in KILLED:
-            continue
-        diff = _diff(workdir, name)
-        survivors.append(
-            {
-                "mutant": name,
-                "status": status,
-                "diff": diff,
-                "equivalent": equivalent.get(_diff_key(diff)) or _cosmetic(diff),
-                "covered": covered.get(_diff_key(diff)),
-            }
-        )
+    survivors = [
+        {"mutant": name, "status": status, "diff": _diff(workdir, name)}
+        for name, status in sorted(statuses.items())
+        if status not in KILLED
+    ]
     killed = sum(n for status, n in counts.items() if status in KILLED)
     killed += earlier.get("killed", 0)
-    judged = sum(1 for s in survivors if s["equivalent"])
-    n_covered = sum(1 for s in survivors if s["covered"] and not s["equivalent"])
-    total = earlier.get("mutants", len(statuses))
-    unexplained = len(survivors) - judged - n_covered
     if earlier:
         seconds += previous["seconds"]
-    return {
+    summary = {
         "module": source,
         "source_sha256": _source_hash(module_path),
         "functions": FUNCTIONS.get(key, []),
         "tests": tests,
         "mutmut_exit_code": run.returncode,
         "seconds": round(seconds),
-        "mutants": total,
+        "mutants": earlier.get("mutants", len(statuses)),
         "counts": counts,
         "killed": killed,
-        "score": round(killed / total, 3) if total else None,
-        "equivalent": judged,
-        "covered_elsewhere": n_covered,
-        "unexplained": unexplained,
-        "score_without_equivalent": (
+        "survivors": survivors,
+    }
+    return judge(key, summary)
+
+
+def judge(key, summary):
+    """``summary`` with its survivors judged by EQUIVALENT and COVERED."""
+    equivalent = EQUIVALENT.get(key, {})
+    covered = COVERED.get(key, {})
+    for survivor in summary["survivors"]:
+        diff = survivor["diff"]
+        survivor["equivalent"] = equivalent.get(_diff_key(diff)) or _cosmetic(diff)
+        survivor["covered"] = covered.get(_diff_key(diff))
+    survivors = summary["survivors"]
+    killed, total = summary["killed"], summary["mutants"]
+    judged = sum(1 for s in survivors if s["equivalent"])
+    n_covered = sum(1 for s in survivors if s["covered"] and not s["equivalent"])
+    summary.update(
+        score=round(killed / total, 3) if total else None,
+        equivalent=judged,
+        covered_elsewhere=n_covered,
+        unexplained=len(survivors) - judged - n_covered,
+        score_without_equivalent=(
             round((killed + n_covered) / (total - judged), 3)
             if total - judged
             else None
         ),
-        "survivors": survivors,
-        "stale_equivalents": sorted(
+        stale_equivalents=sorted(
             (set(equivalent) | set(covered)) - {_diff_key(s["diff"]) for s in survivors}
         ),
-    }
+    )
+    return summary
 
 
 def _markdown(summaries, info):
@@ -560,15 +563,31 @@ def _markdown(summaries, info):
         "mutates function bodies only: module-level tables (e.g. the feature "
         "table of `_description.py`) and decorated functions (properties, "
         "`fit`) get no mutants; `benchmarks.planted_bugs` covers some of "
-        "those.",
+        "those. Modules with *functions* listed were mutated in those "
+        "functions only (the core of a module too slow to mutate whole).",
         "",
-        "| module | tests | mutants | killed | equivalent | covered "
-        "| unexplained | score | judged | minutes |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "**As a habit.** After changing one of these modules (or its tests), "
+        "run `nice -n 19 python -m benchmarks.mutation_testing <key>` (keys: "
+        + ", ".join(f"`{key}`" for key in MODULES)
+        + "; `pip install mutmut` first). For each new *unexplained* "
+        "survivor, either add a test that fails on it (preferred: it is a "
+        "behaviour nobody checks) or, when the change cannot alter behaviour, "
+        "add its diff with a one-line why to `EQUIVALENT` (or to `COVERED` "
+        "when a test mutmut cannot run kills it); then `--rerun-survivors` "
+        "retests only the survivors with the new tests. A stale judgment "
+        "(listed, no longer produced) is reported at the module's section.",
+        "",
+        "| module | functions | tests | mutants | killed | equivalent "
+        "| covered | unexplained | score | judged | minutes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in summaries:
+        functions = ", ".join(
+            f"`{f.removesuffix('__mutmut_*')}`" for f in s.get("functions", [])
+        )
         lines.append(
-            f"| `{s['module']}` | {', '.join(f'`{t}`' for t in s['tests'])} "
+            f"| `{s['module']}` | {functions or 'all'} "
+            f"| {', '.join(f'`{t}`' for t in s['tests'])} "
             f"| {s['mutants']} | {s['killed']} | {s['equivalent']} "
             f"| {s['covered_elsewhere']} | {s['unexplained']} | {s['score']} "
             f"| {s['score_without_equivalent']} | {s['seconds'] / 60:.0f} |"
@@ -614,6 +633,12 @@ def main(argv=None):
         "the current tests (for a module that did not change since)",
     )
     parser.add_argument(
+        "--rejudge",
+        action="store_true",
+        help="judge the stored survivors again with the current EQUIVALENT and "
+        "COVERED tables, without running mutmut",
+    )
+    parser.add_argument(
         "--workdir",
         type=Path,
         default=Path(tempfile.gettempdir()) / "sklearn-lipnet-mutation",
@@ -633,6 +658,17 @@ def main(argv=None):
         return {s["module"]: s for s in json.loads(json_path.read_text())["modules"]}
 
     order = [f"sklearn_lipnet/{path}" for path, _ in MODULES.values()]
+    if args.rejudge:
+        previous = stored()
+        for key in keys:
+            module = f"sklearn_lipnet/{MODULES[key][0]}"
+            if module in previous:
+                previous[module] = judge(key, previous[module])
+        summaries = [previous[m] for m in order if m in previous]
+        info = json.loads(json_path.read_text())["machine"]
+        result = {**json.loads(json_path.read_text()), "modules": summaries}
+        write_result("mutation_testing", result, _markdown(summaries, info))
+        return
     for key in keys:
         module = f"sklearn_lipnet/{MODULES[key][0]}"
         summary = run_module(
