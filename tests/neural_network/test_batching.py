@@ -186,3 +186,20 @@ def test_a_class_of_one_sample_and_a_class_absent_from_the_split():
     y = np.array([0] * 6 + [2] + [3] * 4)
     indices = epoch_indices(y, "oversample", torch.Generator().manual_seed(0))
     assert np.bincount(y[indices.numpy()]).tolist() == [6, 0, 6, 6]
+
+
+def test_unlabelled_training_batches_draw_from_the_sampling_generator_only():
+    X = torch.arange(10, dtype=torch.float32).view(10, 1, 1, 1)
+
+    def epoch():
+        batches = EpochBatches(
+            TensorDataset(X),
+            batch_size=4,
+            training=True,
+            sampling_generator=torch.Generator().manual_seed(0),
+        )
+        return torch.cat([xb for xb, _ in batches]).flatten()
+
+    state = torch.get_rng_state()
+    assert torch.equal(epoch(), epoch())
+    assert torch.equal(state, torch.get_rng_state())
