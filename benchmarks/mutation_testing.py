@@ -95,10 +95,9 @@ MODULES = {
     "model_file": (
         "persistence/_model_file.py",
         [
-            "tests/persistence/test_persistence.py",
-            "tests/persistence/test_model_file_versions.py",
-            "tests/persistence/test_model_file_checks.py",
             "tests/persistence/test_model_file_values.py",
+            "tests/persistence/test_model_file_checks.py",
+            "tests/persistence/test_model_file_versions.py",
         ],
     ),
     "cli_predict": (
@@ -112,14 +111,17 @@ MODULES = {
 #: mutant would take hours on a shared 2-core machine. The others are named
 #: in the results.
 FUNCTIONS = {
+    # How every value is written and how its type, items and shape are
+    # checked on reading (about 200 mutants). The decoder's dispatch, the
+    # object and network rebuilding and the archive limits (about 800 more)
+    # are left to the tampered-file tests (tests/persistence/
+    # test_hostile_model_files.py) and test_model_file_checks.py.
     "model_file": [
         "xǁ_Encoderǁencode__mutmut_*",
-        "xǁ_Encoderǁ_encode_lipnet__mutmut_*",
-        "xǁ_Decoderǁdecode__mutmut_*",
-        "xǁ_Decoderǁ_decode_object__mutmut_*",
+        "x__keys__mutmut_*",
+        "x__dtype__mutmut_*",
         "x__items__mutmut_*",
         "x__shape__mutmut_*",
-        "x__dtype__mutmut_*",
     ],
 }
 
