@@ -153,9 +153,9 @@ BUGS = [
         "cli_columns_reversed",
         "lipnet predict writes the probability columns in the wrong class order",
         "sklearn_lipnet/cli/_predict.py",
-        'out[f"p_{label}"] = proba[:, k]',
-        'out[f"p_{label}"] = proba[:, len(classes) - 1 - k]',
-        ("tests/cli/test_cli.py",),
+        'predictions[f"p_{label}"] = proba[:, k]',
+        'predictions[f"p_{label}"] = proba[:, len(classes) - 1 - k]',
+        ("tests/cli/test_cli.py", "tests/cli/test_predict.py"),
     ),
     Bug(
         "model_file_loses_random_state",
