@@ -179,10 +179,10 @@ BUGS = [
         "feature_columns_swapped",
         "ParticleFeatures swaps the perimeter and circularity columns",
         "sklearn_lipnet/features/_description.py",
-        '    "perimeter": lambda p: _perimeter_of(p.geometry),\n'
-        '    "circularity": lambda p: _circularity_of(p.geometry),\n',
-        '    "perimeter": lambda p: _circularity_of(p.geometry),\n'
-        '    "circularity": lambda p: _perimeter_of(p.geometry),\n',
+        '    "perimeter": lambda p: p.perimeter,\n'
+        '    "circularity": lambda p: _circularity_of(p.geometry, p.perimeter),\n',
+        '    "perimeter": lambda p: _circularity_of(p.geometry, p.perimeter),\n'
+        '    "circularity": lambda p: p.perimeter,\n',
         ("tests/features/test_particle_features.py",),
     ),
     Bug(
