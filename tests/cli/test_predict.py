@@ -137,6 +137,7 @@ def test_the_device_option_reaches_the_model(saved, tmp_path, capsys, monkeypatc
         (["predict", "--model", "m.lipnet"], "IMAGES_OR_DIR"),
         (["predict", "--model", "m", "x", "--on-error", "ignore"], "'raise', 'skip'"),
     ],
+    ids=["no_model", "no_inputs", "bad_on_error"],
 )
 def test_argument_errors_name_the_argument(argv, message, capsys):
     code, err = _error(argv, capsys)

@@ -39,7 +39,19 @@ def _decode(value):
         np.array(["empty", "full"]),
         np.array([["a", 1], [2.5, True]], dtype=object),
     ],
-    ids=repr,
+    ids=[
+        "float32",
+        "int64",
+        "uint8",
+        "bool",
+        "str",
+        "float64_array",
+        "int16_3d",
+        "bool_array",
+        "empty_2d",
+        "str_array",
+        "object_array",
+    ],
 )
 def test_numpy_values_come_back_with_their_type_shape_and_bits(value):
     back = _decode(_encode(value))
@@ -98,6 +110,7 @@ def _refused(value, match):
         ("(2,)<f8", r"dtype '\(2,\)<f8' is not allowed"),
         ("<U1025", "holds strings that are too long"),
     ],
+    ids=["int", "21_chars", "nonsense", "object", "complex", "subarray", "U1025"],
 )
 def test_dtypes_outside_the_allowed_kinds_and_sizes_are_refused(dtype, match):
     _refused(_array([], dtype), match)
@@ -119,6 +132,8 @@ def test_the_longest_allowed_dtype_text_and_strings():
         (["abc"], "<U2", "holds strings longer than dtype <U2 allows"),
         ([2**70], "<i8", "cannot hold these values"),
     ],
+    ids=["text", "bool_in_int", "float_in_int", "int_in_bool", "str_in_float"]
+    + ["long_str", "overflow"],
 )
 def test_array_items_must_fit_their_dtype(items, dtype, match):
     _refused(_array(items, dtype), match)
@@ -139,6 +154,7 @@ def test_integers_in_a_float_array_and_strings_of_full_length_are_fine():
         ([1.0], "expected a shape"),
         ([3], r"shape \(3,\) does not hold 2 values"),
     ],
+    ids=["text", "33_dims", "negative", "bool", "float", "too_big"],
 )
 def test_shapes_must_be_dimensions_that_hold_the_items(shape, match):
     _refused(_array([1.0, 2.0], shape=shape), match)
@@ -195,6 +211,9 @@ def test_nesting_is_limited_to_max_depth(wrap):
         ({"__dict__": {"k": {"__tuple__": [{"x": 1}]}}}, r"^model\.k\[0\]: an entry"),
         ([1, {"oops": 2}], r"^model\[1\]: an entry"),
     ],
+    ids=["two_tags", "no_tag", "extra_key", "string_dtype", "tuple_of_dict"]
+    + ["dict_of_list", "object_array_text", "object_array_list"]
+    + ["object_array_shape", "nested_dict", "nested_list"],
 )
 def test_malformed_entries_are_refused_where_they_sit(value, match):
     _refused(value, match)
