@@ -6,6 +6,7 @@ value; ``test_persistence.py`` round-trips whole models.
 """
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -229,5 +230,10 @@ def test_an_object_arrays_items_may_be_any_plain_scalar():
 def test_values_that_cannot_be_saved_are_named():
     with pytest.raises(ValueError, match=r"^model\.k: dictionaries with non-string"):
         _encode({"k": {1: 2}})
-    with pytest.raises(ValueError, match=r"^model\[1\]: objects of type builtins\.set"):
-        _encode([1, {2}])
+    for where, value in [
+        ("model[1]", [1, {2}]),
+        ("model[1]", (1, {2})),
+        ("model[0][1]", [np.array([1, {2}], dtype=object)]),
+    ]:
+        with pytest.raises(ValueError, match=rf"^{re.escape(where)}: objects of type"):
+            _encode(value)
