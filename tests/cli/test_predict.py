@@ -56,6 +56,18 @@ def test_without_out_it_writes_predictions_csv_in_the_working_folder(
         "predicted",
         *(f"p_{c}" for c in CLASSES),
     ]
+    # Each row is what the saved model says about that particle.
+    table, _ = load_particles(folder)
+    loaded = load_model(model)
+    assert loaded.classes_.tolist() == CLASSES
+    proba = loaded.predict_proba(table)
+    assert np.ptp(proba, axis=1).min() > 1e-6  # columns that a swap would change
+    assert predictions["id"].astype(str).tolist() == table["id"].astype(str).tolist()
+    assert predictions["path"].tolist() == table["path"].tolist()
+    np.testing.assert_allclose(predictions.filter(like="p_"), proba, rtol=1e-9)
+    np.testing.assert_array_equal(
+        predictions["predicted"], loaded.classes_[proba.argmax(axis=1)]
+    )
 
 
 def test_a_probability_equal_to_the_threshold_reaches_it(saved, tmp_path):
