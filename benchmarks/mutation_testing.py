@@ -276,6 +276,17 @@ _ADDED_LATER = (
     "gets its row), added after this run; planted by hand, that test fails."
 )
 
+_UNLABELLED_GENERATOR = (
+    "Killed by test_unlabelled_training_batches_draw_from_the_sampling_"
+    "generator_only (unlabelled epochs draw from the global generator "
+    "otherwise), added after this run; planted by hand, that test fails."
+)
+_OBJECT_ITEM_WHERE = (
+    "Killed by test_values_that_cannot_be_saved_are_named (an object array's "
+    "unsavable item named model[0][1]), added after this run; planted by "
+    "hand, that test fails."
+)
+
 #: Survivors that a test kills outside the mutmut run (one mutmut cannot
 #: run, or one added after the run, checked by planting the mutant by hand),
 #: keyed like EQUIVALENT.
@@ -292,6 +303,10 @@ COVERED = {
         "-stacklevel=5,\n+stacklevel=6,": _STACKLEVEL,
     },
     "batching": {
+        "-len(self.dataset), generator=self.sampling_generator\n"
+        "+len(self.dataset), generator=None": _UNLABELLED_GENERATOR,
+        "-len(self.dataset), generator=self.sampling_generator\n-)\n"
+        "+len(self.dataset), )": _UNLABELLED_GENERATOR,
         "-self.y_tensor = None if y is None else torch.as_tensor(y, device=X.device)\n"
         "+self.y_tensor = None if y is None else torch.as_tensor(y, device=None)": (
             _CUDA
@@ -305,6 +320,9 @@ COVERED = {
         "-return indices.to(self.dataset.X.device)\n+return indices.to(None)": _CUDA,
         "-n, self.augmentation_generator, X.device\n"
         "+n, self.augmentation_generator, None": _CUDA,
+    },
+    "model_file": {
+        '-self.encode(v, f"{where}[{i}]")\n+self.encode(v, None)': (_OBJECT_ITEM_WHERE),
     },
     "augmentation": {
         "-uniform = torch.rand(n, 7, generator=generator, device=device)\n"
