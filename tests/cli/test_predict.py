@@ -94,8 +94,9 @@ def test_a_threshold_of_one_is_allowed_and_of_zero_refused(saved, tmp_path, caps
     assert main([*argv, "--threshold", "1"]) == 0
     # Only a probability of exactly 1 would reach it.
     assert not pd.read_csv(tmp_path / "p")["confident"].any()
-    code, err = _error([*argv, "--threshold", "0"], capsys)
-    assert code == 2 and "--threshold must be in (0, 1]" in err
+    for outside in ("0", "2"):
+        code, err = _error([*argv, "--threshold", outside], capsys)
+        assert code == 2 and "--threshold must be in (0, 1]" in err
 
 
 def test_a_model_without_probabilities_is_refused(saved, tmp_path, capsys):

@@ -237,3 +237,14 @@ def test_values_that_cannot_be_saved_are_named():
     ]:
         with pytest.raises(ValueError, match=rf"^{re.escape(where)}: objects of type"):
             _encode(value)
+
+
+def test_a_fitted_sampler_is_saved_by_its_settings_only():
+    from imblearn.over_sampling import RandomOverSampler
+
+    sampler = RandomOverSampler(random_state=3)
+    sampler.fit_resample(np.arange(10.0).reshape(5, 2), [0, 0, 0, 1, 1])
+    encoded = _encode(sampler)
+    assert encoded["__object__"] == "RandomOverSampler"
+    assert set(encoded["state"]) == set(sampler.get_params(deep=False))
+    assert encoded["state"]["random_state"] == 3
