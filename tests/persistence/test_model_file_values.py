@@ -248,3 +248,12 @@ def test_a_fitted_sampler_is_saved_by_its_settings_only():
     assert encoded["__object__"] == "RandomOverSampler"
     assert set(encoded["state"]) == set(sampler.get_params(deep=False))
     assert encoded["state"]["random_state"] == 3
+
+
+def test_an_augmentation_round_trips_its_settings():
+    from sklearn_lipnet import Augmentation
+
+    augmentation = Augmentation(rotation=90, shear=0, zoom=(0.9, 1.0))
+    encoded = _encode(augmentation)
+    assert set(encoded["state"]) == set(augmentation.to_dict())
+    assert _decode(encoded) == augmentation
