@@ -42,11 +42,12 @@ def _error(argv, capsys):
 
 
 def test_without_out_it_writes_predictions_csv_in_the_working_folder(
-    saved, tmp_path, monkeypatch
+    saved, tmp_path, monkeypatch, capsys
 ):
     folder, _, model, _ = saved
     monkeypatch.chdir(tmp_path)
     assert main(["predict", "--model", str(model), str(folder)]) == 0
+    assert capsys.readouterr().out == "30 predictions written to predictions.csv\n"
     predictions = pd.read_csv(tmp_path / "predictions.csv")
     # No "confident" column without --threshold; one p_ column per class,
     # in the order of the model's classes_.
@@ -158,12 +159,15 @@ def test_argument_errors_name_the_argument(argv, message, capsys):
 
 
 def test_help_names_every_option_and_its_default(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    assert "classify particles with a trained model" in capsys.readouterr().out
     with pytest.raises(SystemExit) as exit_info:
         main(["predict", "--help"])
     assert exit_info.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
     for text in (
-        "--model MODEL",
+        "--model MODEL model file from train",
         "IMAGES_OR_DIR [IMAGES_OR_DIR ...]",
         "--out OUT",
         "(default: predictions.csv)",
