@@ -11,6 +11,7 @@ import re
 import numpy as np
 import pytest
 
+from sklearn_lipnet import Augmentation
 from sklearn_lipnet.persistence import _model_file
 from sklearn_lipnet.persistence._checks import InvalidModelFile
 
@@ -234,6 +235,7 @@ def test_values_that_cannot_be_saved_are_named():
         ("model[1]", [1, {2}]),
         ("model[1]", (1, {2})),
         ("model[0][1]", [np.array([1, {2}], dtype=object)]),
+        ("model.rotation", Augmentation(rotation={1})),
     ]:
         with pytest.raises(ValueError, match=rf"^{re.escape(where)}: objects of type"):
             _encode(value)
@@ -251,8 +253,6 @@ def test_a_fitted_sampler_is_saved_by_its_settings_only():
 
 
 def test_an_augmentation_round_trips_its_settings():
-    from sklearn_lipnet import Augmentation
-
     augmentation = Augmentation(rotation=90, shear=0, zoom=(0.9, 1.0))
     encoded = _encode(augmentation)
     assert set(encoded["state"]) == set(augmentation.to_dict())
