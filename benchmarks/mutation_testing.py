@@ -724,6 +724,13 @@ def _collect(key, workdir):
     # limit is no evidence the mutant was caught, so timeouts count as not
     # checked here.
     timed_out = sum(1 for st in statuses.values() if st == "timeout")
+    untested = sorted(
+        {
+            n.rsplit(".", 1)[-1].split("__mutmut_")[0]
+            for n, st in statuses.items()
+            if st in ("not checked", "timeout")
+        }
+    )
     checked = {
         n: st for n, st in statuses.items() if st not in ("not checked", "timeout")
     }
@@ -743,6 +750,7 @@ def _collect(key, workdir):
         "mutants": len(checked),
         "not_checked": len(statuses) - len(checked),
         "timed_out": timed_out,
+        "untested_functions": untested,
         "counts": counts,
         "killed": sum(n for st, n in counts.items() if st in KILLED),
         "survivors": [
@@ -838,11 +846,17 @@ def _markdown(summaries, info):
         if s.get("not_checked"):
             lines += [
                 f"Interrupted for time: {s['mutants']} mutants tested (mutmut "
-                "runs the fastest first), "
-                f"{s['not_checked']} of the functions listed not tested "
-                f"(of which {s.get('timed_out', 0)} timed out: on this busy "
-                "machine a worker passed mutmut's wall-clock limit, no "
-                "evidence either way).",
+                f"runs the fastest first), {s['not_checked']} not tested"
+                + (
+                    f" (of which {s['timed_out']} timed out: on this busy "
+                    "machine a worker passed mutmut's wall-clock limit, no "
+                    "evidence either way)"
+                    if s.get("timed_out")
+                    else ""
+                )
+                + ": "
+                + ", ".join(f"`{n}`" for n in s.get("untested_functions", []))
+                + ".",
                 "",
             ]
         if s["stale_equivalents"]:
