@@ -5,7 +5,9 @@ support vector machine of Gryshkevych (Uppsala, 2016) into scikit-learn
 estimators for particle cut-outs from transmission electron microscopy.
 
 Subpackages follow the data flow: :mod:`~sklearn_lipnet.datasets` (particle
-tables from disk or synthetic), :mod:`~sklearn_lipnet.segmentation` and
+tables from disk or synthetic, synthetic micrographs),
+:mod:`~sklearn_lipnet.detection` (particles found in micrographs),
+:mod:`~sklearn_lipnet.segmentation` and
 :mod:`~sklearn_lipnet.preprocessing` (masks, the image matrix),
 :mod:`~sklearn_lipnet.features` (hand-made features),
 :mod:`~sklearn_lipnet.neural_network` (the LipNet classifier),
@@ -30,19 +32,29 @@ _TORCH_NAMES = {
     "LipNetClassifier": ".neural_network",
     "load_model": ".persistence",
     "save_model": ".persistence",
+    "make_hybrid_pipeline": ".pipeline",
     "make_lipnet_pipeline": ".pipeline",
     "make_svm_pipeline": ".pipeline",
 }
 
 
+# Particle finding needs no torch; it is imported on first use too, since
+# processes that classify cut-outs never need it.
+_LAZY_NAMES = {
+    **_TORCH_NAMES,
+    "ParticleFinder": ".detection",
+    "find_particles": ".detection",
+}
+
+
 def __getattr__(name):
-    if name in _TORCH_NAMES:
-        return getattr(importlib.import_module(_TORCH_NAMES[name], __name__), name)
+    if name in _LAZY_NAMES:
+        return getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(set(globals()) | set(_TORCH_NAMES))
+    return sorted(set(globals()) | set(_LAZY_NAMES))
 
 
 __version__ = "0.1.0.dev0"
@@ -51,7 +63,10 @@ __all__ = [
     "Augmentation",
     "LipNetClassifier",
     "ParticleFeatures",
+    "ParticleFinder",
     "ParticlePreprocessor",
+    "make_hybrid_pipeline",
+    "find_particles",
     "make_lipnet_pipeline",
     "make_svm_pipeline",
     "__version__",

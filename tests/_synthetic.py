@@ -53,3 +53,40 @@ def three_shapes(n_per_class=12, side=28, noise=0.2, seed=0):
             images[i] = disc
         images[i] += rng.normal(0, noise, size=(side, side))
     return images.reshape(len(labels), -1), labels
+
+
+def discs_by_size(n_samples=200, small=(12, 20), large=(30, 48), seed=0):
+    """Textured discs whose class is their size alone: ``"small"`` or ``"large"``.
+
+    Every disc has the same kind of smooth random texture, defined relative
+    to its radius, and its cut-out has a margin of half a radius, so that
+    resized to a common side the two classes look alike; only the physical
+    radius (pixels at 1 nm per pixel) tells them apart. Returns a particle
+    table (``image``, ``mask``, ``pixel_size_nm``) and string labels, half of
+    each class.
+    """
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    labels = np.array(
+        ["small", "large"] * (n_samples // 2) + ["small"] * (n_samples % 2)
+    )
+    rng.shuffle(labels)
+    images, masks = [], []
+    for label in labels:
+        radius = rng.uniform(*(small if label == "small" else large))
+        side = int(np.ceil(3 * radius))
+        rows, cols = (np.mgrid[:side, :side] + 0.5 - side / 2) / radius
+        texture = np.zeros((side, side))
+        for _ in range(3):
+            frequency = rng.uniform(0.5, 1.5) * 2 * np.pi
+            angle = rng.uniform(0, np.pi)
+            wave = np.cos(angle) * rows + np.sin(angle) * cols
+            texture += np.sin(frequency * wave + rng.uniform(0, 2 * np.pi))
+        inside = np.hypot(rows, cols) < 1
+        images.append(np.where(inside, 100 + 15 * texture, 180 + 5 * texture))
+        masks.append(inside)
+    table = pd.DataFrame(
+        {"image": images, "mask": masks, "pixel_size_nm": np.ones(n_samples)}
+    )
+    return table, labels

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 from ._common import (
+    FIXED_SCALE,
     CommandError,
     add_model_options,
     build_model,
@@ -84,7 +85,11 @@ def add_parser(commands):
         nargs="+",
         choices=model_names(),
         default=["lipnet4", "svm"],
-        help="models to compare (default: lipnet4 svm)",
+        metavar="MODEL",
+        help="models to compare: an architecture (lipnet1, lipnet2, lipnet4, "
+        "lipnet4c, lipnet6), the same at a fixed physical scale (lipnet4c-fixed, "
+        "...; see --canvas-size), hybrid (LipNet-4 + features in one network), "
+        "stacking (LipNet-4 and the SVM combined), svm (default: lipnet4 svm)",
     )
     parser.add_argument(
         "--folds",
@@ -154,10 +159,23 @@ def _settings(args, datasets):
         "precision": args.precision,
         "compiled": args.compile,
         "input mode": args.mode,
+        **_canvas_setting(args),
         "sampling": args.sampling,
         "device": args.device,
         "seed": args.seed,
     }
+
+
+def _canvas_setting(args):
+    """The fixed-scale canvas, when a fixed-scale model is benchmarked."""
+    if not any(model.endswith(FIXED_SCALE) for model in args.models):
+        return {}
+    canvas_nm = (
+        f"{args.canvas_nm:g} nm"
+        if args.canvas_nm
+        else "the largest training particle's side"
+    )
+    return {"fixed-scale canvas": f"{args.canvas_size} px, {canvas_nm}"}
 
 
 def run(args):

@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 __all__ = [
+    "FIXED_SCALE",
     "CommandError",
     "add_model_options",
     "build_model",
@@ -17,6 +18,7 @@ __all__ = [
     "load_labelled",
     "logger",
     "model_names",
+    "positive_float",
     "positive_int",
     "printed_warnings",
     "read_particles",
@@ -29,23 +31,69 @@ class CommandError(Exception):
     """A problem with the command line or the data: one line, exit status 2."""
 
 
+#: Suffix of the model names that keep the particles' physical size.
+FIXED_SCALE = "-fixed"
+
+#: Models that are not one architecture: name -> how reports call it.
+_COMBINED_MODELS = {
+    "hybrid": "Hybrid (LipNet-4 + features)",
+    "stacking": "Stacking (LipNet-4, SVM)",
+    "svm": "SVM",
+}
+
+
 def display_name(model):
-    """How reports name a model: ``"lipnet4"`` -> ``"LipNet-4"``."""
-    return "SVM" if model == "svm" else f"LipNet-{model[len('lipnet') :]}"
+    """How reports name a model: ``"lipnet4"`` -> ``"LipNet-4"``.
+
+    ``"lipnet4c-fixed"`` -> ``"LipNet-4c fixed scale"``; ``"svm"``,
+    ``"hybrid"`` and ``"stacking"`` have names of their own.
+    """
+    if model in _COMBINED_MODELS:
+        return _COMBINED_MODELS[model]
+    architecture = model.removesuffix(FIXED_SCALE)
+    name = f"LipNet-{architecture[len('lipnet') :]}"
+    return f"{name} fixed scale" if model.endswith(FIXED_SCALE) else name
 
 
 def model_names():
-    """What ``--model`` / ``--models`` accept: every architecture and the SVM."""
+    """What ``--model`` / ``--models`` accept.
+
+    Every architecture, each also at a fixed physical scale
+    (``"lipnet4c-fixed"``), the hybrid network, the stacking of LipNet-4 and
+    the SVM, and the SVM.
+    """
     from ..neural_network import ARCHITECTURES
 
-    return (*ARCHITECTURES, "svm")
+    fixed = [name + FIXED_SCALE for name in ARCHITECTURES]
+    return (*ARCHITECTURES, *fixed, "hybrid", "stacking", "svm")
 
 
 def build_model(model, args, *, verbose=0):
     """The pipeline ``model`` names, with the command's (resolved) options."""
-    from ..pipeline import SAMPLING_STRATEGIES, make_lipnet_pipeline, make_svm_pipeline
+    from ..pipeline import (
+        SAMPLING_STRATEGIES,
+        make_hybrid_pipeline,
+        make_lipnet_pipeline,
+        make_stacking_classifier,
+        make_svm_pipeline,
+    )
 
     strategy = SAMPLING_STRATEGIES[args.sampling]
+    network_options = {
+        "mode": args.mode,
+        "sampler": strategy.lipnet_sampler,
+        "balance": strategy.balance,
+        "max_epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "lr": args.lr,
+        "precision": args.precision,
+        "compile": args.compile,
+        "iterator_valid__batch_size": args.predict_batch_size,
+        "device": args.device,
+        "random_state": args.seed,
+        "n_jobs": args.jobs,
+        "verbose": verbose,
+    }
     if model == "svm":
         return make_svm_pipeline(
             sampler=strategy.svm_sampler,
@@ -53,22 +101,25 @@ def build_model(model, args, *, verbose=0):
             random_state=args.seed,
             n_jobs=args.jobs,
         )
-    return make_lipnet_pipeline(
-        model,
-        mode=args.mode,
-        sampler=strategy.lipnet_sampler,
-        balance=strategy.balance,
-        max_epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        precision=args.precision,
-        compile=args.compile,
-        iterator_valid__batch_size=args.predict_batch_size,
-        device=args.device,
-        random_state=args.seed,
-        n_jobs=args.jobs,
-        verbose=verbose,
-    )
+    if model == "hybrid":
+        return make_hybrid_pipeline("lipnet4", **network_options)
+    if model == "stacking":
+        return make_stacking_classifier(
+            make_lipnet_pipeline("lipnet4", **network_options),
+            make_svm_pipeline(
+                sampler=strategy.svm_sampler, random_state=args.seed, n_jobs=args.jobs
+            ),
+            random_state=args.seed,
+        )
+    if model.endswith(FIXED_SCALE):
+        return make_lipnet_pipeline(
+            model.removesuffix(FIXED_SCALE),
+            size=args.canvas_size,
+            scale="fixed",
+            canvas_nm=args.canvas_nm,
+            **network_options,
+        )
+    return make_lipnet_pipeline(model, **network_options)
 
 
 def resolve_model_options(args, preset):
@@ -228,6 +279,16 @@ def positive_int(text):
     return value
 
 
+def positive_float(text):
+    """argparse type: a finite number above 0."""
+    value = float(text)
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+    """The options of every command that builds models (benchmark, train)."""
+
+
 def add_model_options(parser, *, defaults):
     """The options of every command that builds models (benchmark, train).
 
@@ -251,7 +312,7 @@ def add_model_options(parser, *, defaults):
     )
     parser.add_argument(
         "--lr",
-        type=float,
+        type=positive_float,
         default=None,
         help=f"learning rate of the networks (default: {defaults['lr']})",
     )
@@ -273,6 +334,20 @@ def add_model_options(parser, *, defaults):
         default="auto",
         help="input mode of the networks: 'auto' is masked where "
         "the data have masks, else surrounding (default: auto)",
+    )
+    parser.add_argument(
+        "--canvas-size",
+        type=positive_int,
+        default=64,
+        help="side in pixels of the fixed-scale canvas of the '-fixed' models "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--canvas-nm",
+        type=positive_float,
+        default=None,
+        help="side in nanometres of the fixed-scale canvas (default: the "
+        "largest training particle's)",
     )
     parser.add_argument(
         "--sampling",

@@ -3,13 +3,13 @@
 import argparse
 import sys
 
-from . import _benchmark, _explain, _export, _generate, _predict, _train
+from . import _analyze, _benchmark, _explain, _export, _generate, _predict, _train
 from ._common import CommandError
 
 __all__ = ["build_parser", "main"]
 
 #: The subcommands, in the order ``lipnet --help`` lists them.
-SUBCOMMANDS = (_benchmark, _train, _predict, _explain, _export, _generate)
+SUBCOMMANDS = (_benchmark, _train, _predict, _analyze, _explain, _export, _generate)
 
 
 def build_parser():

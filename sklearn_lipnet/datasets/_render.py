@@ -281,3 +281,26 @@ def form_image(density, rng, *, psf_sigma, fringe, background, noise):
     spread *= rng.standard_normal(density.shape, dtype=np.float32)
     intensity += spread
     return intensity
+
+
+def expose(density, rng, *, noise, noise_scale=1.0):
+    """An 8-bit micrograph of ``density`` with randomly drawn optics.
+
+    Blur, fringe, background variation and shot noise as in
+    :func:`form_image`, scaled by ``noise`` (``noise_scale`` scales the shot
+    noise alone), then exported like a microscope's 8-bit image: a gray
+    background with some headroom, clipped to 0-255.
+    """
+    intensity = form_image(
+        density,
+        rng,
+        psf_sigma=rng.uniform(0.5, 0.8),
+        fringe=rng.uniform(0.15, 0.45),
+        background=noise * rng.uniform(0.03, 0.09),
+        noise=noise * noise_scale * rng.uniform(0.07, 0.14),
+    )
+    level, gain = rng.uniform(115, 160), rng.uniform(100, 130)
+    intensity -= 1
+    intensity *= np.float32(gain)
+    intensity += np.float32(level + 0.5)
+    return np.clip(intensity, 0, 255, out=intensity).astype(np.uint8)

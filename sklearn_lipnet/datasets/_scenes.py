@@ -14,7 +14,7 @@ from ._render import (
     add_body,
     add_film_edge,
     add_rods,
-    form_image,
+    expose,
     inside,
 )
 
@@ -126,20 +126,7 @@ class Scene:
         mask = np.zeros(shape, dtype=bool)
         for outline in self.particle:
             mask |= inside(shape, outline.moved(*shift))
-        intensity = form_image(
-            density,
-            rng,
-            psf_sigma=rng.uniform(0.5, 0.8),
-            fringe=rng.uniform(0.15, 0.45),
-            background=noise * rng.uniform(0.03, 0.09),
-            noise=noise * self.noise_scale * rng.uniform(0.07, 0.14),
-        )
-        # Exported like an 8-bit micrograph: gray background, some headroom.
-        level, gain = rng.uniform(115, 160), rng.uniform(100, 130)
-        intensity -= 1
-        intensity *= np.float32(gain)
-        intensity += np.float32(level + 0.5)
-        image = np.clip(intensity, 0, 255, out=intensity).astype(np.uint8)
+        image = expose(density, rng, noise=noise, noise_scale=self.noise_scale)
         return image, mask
 
 
@@ -265,8 +252,18 @@ def _add_artefacts(scene, outline, kinds=_ARTEFACTS):
             )
 
 
-def lamellarity_scene(label, rng, pixel_size_nm):
-    """Unilamellar, multilamellar (2-5 lamellae, larger) or uncertain."""
+def _without_context(kinds):
+    """Artefacts that belong to the particle, not to the micrograph around it."""
+    return {kind: p for kind, p in kinds.items() if kind != "film edge"}
+
+
+def lamellarity_scene(label, rng, pixel_size_nm, *, context=True):
+    """Unilamellar, multilamellar (2-5 lamellae, larger) or uncertain.
+
+    ``context=False`` leaves out what a cut-out shows of the micrograph
+    around the particle (neighbours, ice grains, a film edge), for scenes
+    placed in a micrograph that draws its own.
+    """
     scene = Scene(rng, pixel_size_nm)
     multilamellar = label == "multilamellar" or (
         label == "uncertain" and rng.random() < 0.25
@@ -291,11 +288,12 @@ def lamellarity_scene(label, rng, pixel_size_nm):
         )
     else:
         scene.add_vesicle(outline, contrast=contrast, in_particle=True)
-    _add_surroundings(scene, 80.0)
+    if context:
+        _add_surroundings(scene, 80.0)
     if label == "uncertain":
-        kinds = _ARTEFACTS
+        kinds = _ARTEFACTS if context else _without_context(_ARTEFACTS)
         if multilamellar:
-            kinds = {k: v for k, v in _ARTEFACTS.items() if k != "faint interior"}
+            kinds = {k: v for k, v in kinds.items() if k != "faint interior"}
         _add_artefacts(scene, outline, kinds)
     return scene
 
@@ -336,8 +334,11 @@ def _add_crystal(scene, outline, *, little=False):
     )
 
 
-def encapsulation_scene(label, rng, pixel_size_nm):
-    """Full (rod-like drug crystal inside), empty, or uncertain."""
+def encapsulation_scene(label, rng, pixel_size_nm, *, context=True):
+    """Full (rod-like drug crystal inside), empty, or uncertain.
+
+    ``context``: as for :func:`lamellarity_scene`.
+    """
     scene = Scene(rng, pixel_size_nm)
     diameter_nm = np.clip(rng.lognormal(np.log(90.0), 0.25), 35.0, 250.0)
     # The crystal stretches the vesicle along its axis.
@@ -358,8 +359,11 @@ def encapsulation_scene(label, rng, pixel_size_nm):
             if rng.random() < 0.5:
                 _add_crystal(scene, outline, little=rng.random() < 0.5)
             kinds = {k: v for k, v in _ARTEFACTS.items() if k != "faint interior"}
+            if not context:
+                kinds = _without_context(kinds)
             _add_artefacts(scene, outline, kinds)
-    _add_surroundings(scene, 90.0, content=_add_crystal)
+    if context:
+        _add_surroundings(scene, 90.0, content=_add_crystal)
     return scene
 
 

@@ -2,10 +2,10 @@
 
 A preset fixes the data (how many synthetic particles, in which proportions)
 and how the networks train and run. Training settings that change the model
-(epochs, batch size, learning rate) are the thesis's in ``"default"`` and
-``"thesis"``; ``"fast"`` trades them for throughput, with the learning rate
-scaled to the batch size, and runs the arithmetic in bfloat16 where the
-hardware has it.
+(epochs, batch size, learning rate) are the thesis's in ``"default"``;
+``"fast"`` and ``"thesis"`` trade them for throughput, with the learning rate
+scaled to the batch size. All three run the arithmetic in bfloat16 where the
+hardware has it (``--precision fp32`` restores float32).
 """
 
 import math
@@ -145,7 +145,11 @@ BENCHMARK_PRESETS = {
         BenchmarkPreset(
             "default",
             "the main job: 900 particles per problem, the thesis's training "
-            "(batch 32, 12 epochs); minutes on a laptop CPU",
+            "(batch 32, 12 epochs), bf16 where native; minutes on a laptop CPU",
+            # bfloat16 halves the main job on CPUs with AMX or AVX512-BF16
+            # and changes no per-class number beyond the fold spread
+            # (benchmarks/results/lipnet_benchmark_cpu); elsewhere float32.
+            precision="auto",
         ),
         BenchmarkPreset(
             "fast",

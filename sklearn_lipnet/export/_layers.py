@@ -36,12 +36,12 @@ class GraphBuilder:
         self._used.add(name)
         return name
 
-    def constant(self, hint, value):
+    def constant(self, hint, value, dtype=np.float32):
         from onnx import numpy_helper
 
         if hasattr(value, "detach"):
             value = value.detach().cpu().numpy()
-        array = np.ascontiguousarray(value, dtype=np.float32)
+        array = np.ascontiguousarray(value, dtype=dtype)
         name = self._unique(hint)
         self.initializers.append(numpy_helper.from_array(array, name))
         return name

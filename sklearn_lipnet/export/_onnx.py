@@ -14,8 +14,9 @@ __all__ = ["to_onnx"]
 
 _SUPPORTED = (
     "to_onnx exports a fitted LipNetClassifier, a LipNet pipeline "
-    "(make_lipnet_pipeline: ParticlePreprocessor -> LipNetClassifier) or the "
-    "feature SVM pipeline (make_svm_pipeline)"
+    "(make_lipnet_pipeline: ParticlePreprocessor -> LipNetClassifier), the "
+    "hybrid pipeline (make_hybrid_pipeline) or the feature SVM pipeline "
+    "(make_svm_pipeline)"
 )
 
 
@@ -53,22 +54,46 @@ def _prediction_steps(model):
 
 
 def _check_fitted(model, steps):
+    from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
     pipeline = hasattr(model, "steps")
     for name, estimator in steps:
         where = (
-            f"step {name!r} ({type(estimator).__name__})" if pipeline else "%(name)s"
+            f"step {name!r} ({type(estimator).__name__})"
+            if pipeline
+            else type(estimator).__name__
         )
-        check_is_fitted(
-            estimator,
-            msg=f"to_onnx needs a fitted model, but {where} is not fitted; "
-            "call fit first.",
+        message = (
+            f"to_onnx needs a fitted model, but {where} is not fitted; call fit first."
         )
+        try:
+            check_is_fitted(estimator, msg=message)
+        except NotFittedError as exc:
+            if str(exc) == message:
+                raise
+            # A FeatureUnion asks its parts, which raise their own message.
+            raise NotFittedError(message) from exc
+
+
+def _name(estimator):
+    """Class name; a union or pipeline inside a pipeline with its parts."""
+    if isinstance(estimator, str):
+        return estimator
+    if hasattr(estimator, "transformer_list"):
+        parts = [
+            _name(part)
+            for _, part in estimator.transformer_list
+            if part not in (None, "drop")
+        ]
+        return f"{type(estimator).__name__}({', '.join(parts)})"
+    if hasattr(estimator, "steps"):
+        return _describe(estimator.steps)
+    return type(estimator).__name__
 
 
 def _describe(steps):
-    return " -> ".join(type(estimator).__name__ for _, estimator in steps)
+    return " -> ".join(_name(estimator) for _, estimator in steps)
 
 
 def _preprocessing_metadata(step):
@@ -80,6 +105,9 @@ def _preprocessing_metadata(step):
         params = step.get_params(deep=False)
         params.pop("n_jobs", None)
         params["mode"] = step.mode_
+        # The canvas the model was fitted with (chosen from the training
+        # particles when canvas_nm was None), which prepare_image takes.
+        params["canvas_nm"] = getattr(step, "canvas_nm_", None)
         return {
             "step": "ParticlePreprocessor",
             **_jsonable(params),
@@ -122,30 +150,46 @@ def _caller_step(preprocessing, final):
 def _lipnet_export(model, steps):
     from .. import __version__
     from ..neural_network import NETWORKS
+    from ._hybrid import hybrid_steps
     from ._lipnet_graph import lipnet_model_proto
 
     *preprocessing, (_, clf) = steps
-    caller_step = _caller_step(preprocessing, clf)
-    _check_fitted(model, steps)
+    scalers = None
+    if clf.n_image_features is None:
+        caller_step = _caller_step(preprocessing, clf)
+        _check_fitted(model, steps)
+        preprocessing_metadata = _preprocessing_metadata(caller_step)
+    else:
+        hybrid = hybrid_steps(preprocessing)
+        _check_fitted(model, steps)
+        preprocessing_metadata = None
+        if hybrid is not None:
+            hybrid.check_widths(clf)
+            scalers = {"features": hybrid.scaler_constants()}
+            preprocessing_metadata = {
+                "images": _preprocessing_metadata(hybrid.images),
+                "features": _preprocessing_metadata(hybrid.features),
+            }
     module = clf.net_.module_
     network = next(
         (name for name, cls in NETWORKS.items() if type(module) is cls),
         type(module).__name__,
     )
     classes = _jsonable(clf.classes_)
+    branch = f", {clf.architecture} image branch" if network == "hybrid" else ""
     doc = (
-        f"sklearn-lipnet {__version__} {_describe(steps)} ({network}): "
+        f"sklearn-lipnet {__version__} {_describe(steps)} ({network}{branch}): "
         "class probabilities, columns in the order of the 'classes' metadata "
         f"{classes}."
     )
     model, inputs = lipnet_model_proto(
-        clf, graph_name=f"sklearn_lipnet_{network}", doc_string=doc
+        clf, graph_name=f"sklearn_lipnet_{network}", doc_string=doc, scalers=scalers
     )
     metadata = {
         "model": _describe(steps),
         "network": network,
         "network_input_size": clf._network_input_size
-        if clf.input_layout_ == "image"
+        if clf.input_layout_ != "features"
         else None,
         "classes": classes,
         "inputs": [spec.description() for spec in inputs],
@@ -157,7 +201,7 @@ def _lipnet_export(model, steps):
                 "columns": "classes, in order",
             }
         ],
-        "preprocessing": _preprocessing_metadata(caller_step),
+        "preprocessing": preprocessing_metadata,
     }
     return model, metadata
 
@@ -292,6 +336,14 @@ def to_onnx(model, path):
       and returns ``probabilities``, float32 ``(batch, n_classes)``, columns
       in the order of ``classes_``. A classifier fitted on plain feature
       vectors has the input ``features`` ``(batch, n_features)`` instead.
+    - the hybrid network: a :class:`~sklearn_lipnet.LipNetClassifier` with
+      ``n_image_features``, alone or at the end of
+      :func:`~sklearn_lipnet.make_hybrid_pipeline`: two inputs, ``images``,
+      float32 ``(batch, 1, side, side)`` (the image columns; for the
+      pipeline, the ``ParticlePreprocessor`` image matrix reshaped), and
+      ``features``, float64 ``(batch, n_features)`` (the feature columns;
+      for the pipeline, the raw ``ParticleFeatures`` output: its
+      ``StandardScaler`` is in the graph); output ``probabilities``.
     - the feature SVM pipeline (:func:`~sklearn_lipnet.make_svm_pipeline`),
       through skl2onnx: input ``features``, float64 ``(batch, n_features)``,
       from the pipeline's own fitted ``ParticleFeatures`` step; outputs
@@ -299,7 +351,8 @@ def to_onnx(model, path):
       (``decision_function``).
 
     The batch size is free. Steps the graph leaves to the caller
-    (``ParticlePreprocessor``, ``ParticleFeatures``) are described in the
+    (``ParticlePreprocessor``, ``ParticleFeatures``; both for the hybrid
+    pipeline, by graph input) are described in the
     model's metadata with their settings, next to the class names, the
     inputs (layout, shape, standardisation constants, resize), the outputs
     and the package version: every value a JSON text (see

@@ -6,14 +6,21 @@
 augmentation of the training batches (:class:`Augmentation`), label
 smoothing, early stopping on a validation split. Underneath is a skorch
 ``NeuralNetClassifier`` that trains from tensors resident on the device.
+
+Given ``n_image_features``, the classifier reads each row as an image
+followed by a feature vector and trains :class:`HybridLipNet` on both;
+:class:`LipNetEmbedding` turns a trained network's penultimate layer into
+features for another model (the SVM).
 """
 
 from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
 from ._classifier import LipNetClassifier, resolve_device
+from ._embedding import LipNetEmbedding
 from ._networks import (
     ARCHITECTURES,
     NETWORKS,
+    HybridLipNet,
     LipNet,
     LipNet1,
     LipNet2,
@@ -28,6 +35,7 @@ __all__ = [
     "BALANCE_STRATEGIES",
     "NETWORKS",
     "Augmentation",
+    "HybridLipNet",
     "LipNet",
     "LipNet1",
     "LipNet2",
@@ -35,6 +43,7 @@ __all__ = [
     "LipNet4c",
     "LipNet6",
     "LipNetClassifier",
+    "LipNetEmbedding",
     "MLPHead",
     "resolve_device",
 ]

@@ -5,13 +5,25 @@ a new index set (oversampled or undersampled per class, then shuffled), and
 each batch is one ``index_select`` plus, when training, one batched random
 affine warp: no per-sample Python, no ``DataLoader`` workers, no host-device
 copies inside the epoch.
+
+``X`` is one tensor, or a dict of tensors with one row per sample each (the
+hybrid network's ``{"image": ..., "features": ...}``); the network is then
+called with the dict's entries as keyword arguments, and only the 4-D
+``"image"`` entry is augmented.
 """
 
 import numpy as np
 import torch
 from skorch.dataset import Dataset
 
-__all__ = ["BALANCE_STRATEGIES", "TensorDataset", "EpochBatches"]
+__all__ = [
+    "BALANCE_STRATEGIES",
+    "EpochBatches",
+    "TensorDataset",
+    "n_rows",
+    "slice_rows",
+    "take_rows",
+]
 
 #: Fraction of the majority class left out of each epoch by
 #: ``balance="undersample"`` (thesis section 4.8.2).
@@ -19,21 +31,59 @@ UNDERSAMPLE_FRACTION = 0.2
 
 BALANCE_STRATEGIES = ("oversample", "undersample", "class_weight", None)
 
+#: The entry of a dict ``X`` that holds the images (the one augmented).
+IMAGE_KEY = "image"
+
+
+def n_rows(X):
+    """Number of samples in a tensor or a dict of tensors."""
+    if isinstance(X, dict):
+        return len(next(iter(X.values())))
+    return len(X)
+
+
+def slice_rows(X, start, stop):
+    """Rows ``start:stop`` of a tensor or of every tensor of a dict."""
+    if isinstance(X, dict):
+        return {key: value[start:stop] for key, value in X.items()}
+    return X[start:stop]
+
+
+def take_rows(X, index):
+    """Rows ``index`` (a LongTensor on the data's device) of ``X``."""
+    if isinstance(X, dict):
+        return {key: value.index_select(0, index) for key, value in X.items()}
+    return X.index_select(0, index)
+
+
+def _device(X):
+    return next(iter(X.values())).device if isinstance(X, dict) else X.device
+
+
+def _images(X):
+    """The 4-D image tensor of ``X`` that augmentation applies to, or None."""
+    images = X.get(IMAGE_KEY) if isinstance(X, dict) else X
+    return images if images is not None and images.dim() == 4 else None
+
+
+def _with_images(X, images):
+    return {**X, IMAGE_KEY: images} if isinstance(X, dict) else images
+
 
 class TensorDataset(Dataset):
     """A skorch ``Dataset`` holding ``X`` as one tensor and ``y`` as codes.
 
-    ``X`` is a float tensor ``(n, ...)`` already on the training device;
-    ``y`` is ``None`` or an int64 numpy array of class codes (kept in numpy
-    because skorch's scorers read it), mirrored as a device tensor for the
-    batches.
+    ``X`` is a float tensor ``(n, ...)`` (or a dict of such tensors)
+    already on the training device; ``y`` is ``None`` or an int64 numpy
+    array of class codes (kept in numpy because skorch's scorers read it),
+    mirrored as a device tensor for the batches.
     """
 
     def __init__(self, X, y=None):
         self.X = X
         self.y = y
-        self.y_tensor = None if y is None else torch.as_tensor(y, device=X.device)
-        self._len = len(X)
+        self.y_tensor = None if y is None else torch.as_tensor(y, device=_device(X))
+        self._len = n_rows(X)
 
     def __len__(self):
         return self._len
@@ -41,13 +91,17 @@ class TensorDataset(Dataset):
     def __getitem__(self, i):
         # Only reached by code that bypasses EpochBatches (e.g. a user's own
         # iterator); the training loop slices whole batches instead.
-        return self.X[i], (self.y_tensor[i] if self.y is not None else 0)
+        if isinstance(self.X, dict):
+            X = {key: value[i] for key, value in self.X.items()}
+        else:
+            X = self.X[i]
+        return X, (self.y_tensor[i] if self.y is not None else 0)
 
     def subset(self, indices):
         indices = np.asarray(indices)
-        index = torch.as_tensor(indices, device=self.X.device)
+        index = torch.as_tensor(indices, device=_device(self.X))
         y = None if self.y is None else self.y[indices]
-        return TensorDataset(self.X.index_select(0, index), y)
+        return TensorDataset(take_rows(self.X, index), y)
 
 
 def epoch_indices(y, balance, generator):
@@ -143,24 +197,25 @@ class EpochBatches:
             )
         else:
             indices = epoch_indices(y, self.balance, self.sampling_generator)
-        return indices.to(self.dataset.X.device)
+        return indices.to(_device(self.dataset.X))
 
     def __iter__(self):
         X, y = self.dataset.X, self.dataset.y_tensor
         indices = self._indices()
-        n = len(X) if indices is None else len(indices)
+        n = n_rows(X) if indices is None else len(indices)
         batch_size = n if self.batch_size == -1 else self.batch_size
         theta = None
-        if indices is not None and self.augmentation is not None and X.dim() == 4:
+        images = _images(X)
+        if indices is not None and self.augmentation is not None and images is not None:
             # One draw for the whole epoch: a handful of kernel launches
             # instead of a handful per batch.
             theta = self.augmentation.random_matrices(
-                n, self.augmentation_generator, X.device
+                n, self.augmentation_generator, images.device
             )
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             if indices is None:
-                Xb = X[start:stop]
+                Xb = slice_rows(X, start, stop)
                 yb = None if y is None else y[start:stop]
             else:
                 if stop - start == 1 < batch_size and start > 0:
@@ -169,8 +224,10 @@ class EpochBatches:
                     # (With batch_size=1 every batch is one sample: keep all.)
                     break
                 batch = indices[start:stop]
-                Xb = X.index_select(0, batch)
+                Xb = take_rows(X, batch)
                 yb = None if y is None else y.index_select(0, batch)
                 if theta is not None:
-                    Xb = self.augmentation.warp(Xb, theta[start:stop])
+                    Xb = _with_images(
+                        Xb, self.augmentation.warp(_images(Xb), theta[start:stop])
+                    )
             yield Xb, yb

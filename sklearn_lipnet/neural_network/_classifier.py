@@ -17,10 +17,14 @@ from skorch.dataset import ValidSplit
 
 from ..utils import check_labels
 from ._augmentation import Augmentation
-from ._batching import BALANCE_STRATEGIES
+from ._batching import BALANCE_STRATEGIES, n_rows, slice_rows
 from ._execution import PRECISIONS, Execution
-from ._image_tensor import as_image_tensor, input_layout_of
-from ._networks import ARCHITECTURES, MLPHead
+from ._image_tensor import (
+    HYBRID_LAYOUT,
+    as_network_input,
+    input_layout_of,
+)
+from ._networks import ARCHITECTURES, HybridLipNet, MLPHead
 from ._routing import RoutedParamsMixin
 from ._skorch_net import LipNetNeuralNet
 
@@ -82,6 +86,13 @@ def _cudnn_autotuning(device):
         yield
     finally:
         torch.backends.cudnn.benchmark = previous
+
+
+def _call(function, X_tensor):
+    """``function`` applied to a tensor, or to a dict's entries as keywords."""
+    if isinstance(X_tensor, dict):
+        return function(**X_tensor)
+    return function(X_tensor)
 
 
 class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
@@ -151,6 +162,17 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         ``SVC`` fed any feature matrix. ``"auto"``: image when the width is a
         perfect square of at least 8 x 8 = 64 pixels, features otherwise. 3-D
         ``(n, H, W)`` and 4-D ``(n, C, H, W)`` inputs are always images.
+        Must be ``"auto"`` when ``n_image_features`` is given.
+    n_image_features : int or None, default=None
+        Read a 2-D ``X`` as image *and* features: its first
+        ``n_image_features`` columns are a flattened square image, the
+        others a feature vector (what :func:`~sklearn_lipnet.make_hybrid_pipeline`
+        feeds it). The network is then
+        :class:`~sklearn_lipnet.neural_network.HybridLipNet`: the
+        architecture's convolutional part on the image, a dense layer of
+        ``module__feature_units`` (default 32) units on the features, joined
+        before the last layer and trained end to end. Only the image part is
+        augmented; both parts are standardised on their own.
     device : str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available, else the CPU.
     precision : {"fp32", "bf16", "fp16"}, default="fp32"
@@ -193,7 +215,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         Column names of ``X`` when it was a DataFrame with string columns.
     input_shape_ : tuple of int
         Shape of one sample of the training ``X``; ``predict`` requires it.
-    input_layout_ : {"image", "features"}
+    input_layout_ : {"image", "features", "image+features"}
         How ``X`` was read.
     net_ : skorch.NeuralNetClassifier
         The fitted skorch net (``net_.module_`` is the torch module).
@@ -241,6 +263,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         "patience": [Interval(Integral, 1, None, closed="left"), None],
         "callbacks": [list, None],
         "input_layout": [StrOptions({"auto", "image", "features"})],
+        "n_image_features": [Interval(Integral, 1, None, closed="left"), None],
         "device": [str, torch.device],
         "precision": [StrOptions(set(PRECISIONS))],
         "memory_format": [StrOptions({"auto", "channels_last", "contiguous"})],
@@ -264,6 +287,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         patience=5,
         callbacks=None,
         input_layout="auto",
+        n_image_features=None,
         device="auto",
         precision="fp32",
         memory_format="auto",
@@ -284,6 +308,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.patience = patience
         self.callbacks = callbacks
         self.input_layout = input_layout
+        self.n_image_features = n_image_features
         self.device = device
         self.precision = precision
         self.memory_format = memory_format
@@ -318,26 +343,37 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
     def _resolve_device(self):
         return resolve_device(self.device)
 
-    def _module_and_kwargs(self, layout, sample_shape, n_classes, routed):
+    def _module_and_kwargs(self, layout, X_tensor, n_classes, routed):
         module_kwargs = {
             name.split("__", 1)[1]: value
             for name, value in routed.items()
             if name.startswith("module__")
         }
+        image_allowed = {
+            "input_size",
+            "conv_channels",
+            "dense_units",
+            "conv_dropout",
+            "dense_dropout",
+            "batch_norm",
+        }
         if layout == "image":
             module = ARCHITECTURES[self.architecture]
-            fixed = {"n_classes": n_classes, "in_channels": sample_shape[0]}
-            allowed = {
-                "input_size",
-                "conv_channels",
-                "dense_units",
-                "conv_dropout",
-                "dense_dropout",
-                "batch_norm",
+            fixed = {"n_classes": n_classes, "in_channels": X_tensor.shape[1]}
+            allowed = image_allowed
+        elif layout == HYBRID_LAYOUT:
+            module = HybridLipNet
+            fixed = {
+                "n_features": X_tensor["features"].shape[1],
+                "n_classes": n_classes,
+                "architecture": self.architecture,
+                "in_channels": X_tensor["image"].shape[1],
+                "input_size": self._network_input_size,
             }
+            allowed = image_allowed | {"feature_units"}
         else:
             module = MLPHead
-            fixed = {"n_features": sample_shape[0], "n_classes": n_classes}
+            fixed = {"n_features": X_tensor.shape[1], "n_classes": n_classes}
             allowed = {"dense_units", "dense_dropout", "batch_norm"}
         not_allowed = sorted(set(module_kwargs) - allowed)
         if not_allowed:
@@ -421,7 +457,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.classes_ = encoder.classes_
         codes = encoder.transform(y).astype(np.int64)
 
-        self.input_layout_ = input_layout_of(X, self.input_layout)
+        self.input_layout_ = self._input_layout(X)
         self.input_shape_ = tuple(X.shape[1:])
         device = self._resolve_device()
         rng = check_random_state(self.random_state)
@@ -429,11 +465,15 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             _SEED_BOUND, size=4
         )
         self._network_input_size = self._input_size(routed)
-        X_tensor, self._scaling = as_image_tensor(
-            X, self.input_layout_, self._network_input_size, device
+        X_tensor, self._scaling = as_network_input(
+            X,
+            self.input_layout_,
+            self._network_input_size,
+            device,
+            n_image_features=self.n_image_features,
         )
         module, module_kwargs = self._module_and_kwargs(
-            self.input_layout_, tuple(X_tensor.shape[1:]), len(self.classes_), routed
+            self.input_layout_, X_tensor, len(self.classes_), routed
         )
 
         optimizer = _OPTIMIZERS[self.optimizer]
@@ -472,7 +512,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             device=device,
             verbose=self.verbose,
             balance=None if self.balance == "class_weight" else self.balance,
-            augmentation=augmentation if self.input_layout_ == "image" else None,
+            augmentation=augmentation if self.input_layout_ != "features" else None,
             execution=self._execution(device),
             **net_params,
         )
@@ -488,6 +528,17 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
                 self.net_.release_generators()
         return self
 
+    def _input_layout(self, X):
+        if self.n_image_features is None:
+            return input_layout_of(X, self.input_layout)
+        if self.input_layout != "auto":
+            raise ValueError(
+                f"input_layout={self.input_layout!r} contradicts n_image_features="
+                f"{self.n_image_features}, which reads X as image and features; "
+                "leave input_layout='auto'."
+            )
+        return HYBRID_LAYOUT
+
     def _execution(self, device, *, compile=None):
         """The arithmetic settings of this classifier's network on ``device``.
 
@@ -496,7 +547,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """
         layout = getattr(self, "input_layout_", "image")
         channels_last = self.memory_format == "channels_last" or (
-            self.memory_format == "auto" and layout == "image"
+            self.memory_format == "auto" and layout != "features"
         )
         return Execution(
             str(device),
@@ -577,22 +628,25 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """``X`` checked, standardised and resized: the tensor the network sees.
 
         ``(n, C, side, side)`` for images, ``(n, n_features)`` for features,
-        on the network's device.
+        ``{"image": ..., "features": ...}`` for image and features, on the
+        network's device.
         """
         X = self._check_input(X)
-        X_tensor, _ = as_image_tensor(
+        X_tensor, _ = as_network_input(
             X,
             self.input_layout_,
             self._network_input_size,
             self.net_.device,
             scaling=self._scaling,
+            n_image_features=self.n_image_features,
         )
         return X_tensor
 
     def _embed(self, X):
         """Penultimate-layer features of ``X`` as a float64 ndarray.
 
-        See :meth:`~sklearn_lipnet.neural_network.LipNet.embed`.
+        See :meth:`~sklearn_lipnet.neural_network.LipNet.embed` and
+        :meth:`~sklearn_lipnet.neural_network.HybridLipNet.embed`.
         """
         X_tensor = self._network_input(X)
         module = self.net_.module_
@@ -604,8 +658,8 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         try:
             with torch.no_grad(), _cudnn_autotuning(str(self.net_.device)):
                 parts = [
-                    module.embed(X_tensor[start : start + batch_size])
-                    for start in range(0, len(X_tensor), batch_size)
+                    _call(module.embed, slice_rows(X_tensor, start, start + batch_size))
+                    for start in range(0, n_rows(X_tensor), batch_size)
                 ]
         finally:
             module.train(was_training)

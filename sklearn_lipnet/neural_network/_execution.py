@@ -97,6 +97,8 @@ class Execution:
 
     def prepare_input(self, X):
         """A batch in the memory layout the weights are in."""
+        if isinstance(X, dict):  # the hybrid network's images and features
+            return {key: self.prepare_input(value) for key, value in X.items()}
         if self.channels_last and X.dim() == 4:
             return X.contiguous(memory_format=torch.channels_last)
         return X
@@ -108,8 +110,10 @@ class Execution:
                 options = self.compile if isinstance(self.compile, dict) else {}
                 self._compiled = torch.compile(module, **options)
             module = self._compiled
+        X = self.prepare_input(X)
         with self.autocast():
-            logits = module(self.prepare_input(X))
+            # A dict holds the inputs of a network with several (the hybrid).
+            logits = module(**X) if isinstance(X, dict) else module(X)
         # The loss and the softmax are computed in float32 whatever the
         # precision of the forward pass.
         return logits.float()

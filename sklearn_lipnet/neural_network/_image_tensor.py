@@ -6,9 +6,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from ._batching import IMAGE_KEY
+
 __all__ = [
+    "HYBRID_LAYOUT",
     "MIN_IMAGE_SIDE",
     "as_image_tensor",
+    "as_network_input",
     "input_layout_of",
     "nchw_sample_shape",
     "resize_antialias",
@@ -20,6 +24,10 @@ __all__ = [
 #: nobody's particle cut-outs are 7 x 7 pixels, and narrower feature matrices
 #: (2, 4, 9, 16, ... columns) are ordinary features.
 MIN_IMAGE_SIDE = 8
+
+#: The layout of a 2-D ``X`` whose first columns are a flattened square image
+#: and whose other columns are a feature vector (the hybrid network's input).
+HYBRID_LAYOUT = "image+features"
 
 # Images are resized in chunks so the float64 detour and the interpolation
 # buffers stay small whatever the data size.
@@ -251,3 +259,66 @@ def as_image_tensor(X, layout, input_size, device, scaling=None):
             "rescale the data."
         )
     return tensor.contiguous(), scaling
+
+
+def _check_hybrid_columns(X, n_image_features):
+    """Check that ``X`` splits into a square image and some features."""
+    if X.ndim != 2:
+        raise ValueError(
+            f"n_image_features={n_image_features} needs a 2-D X (image columns "
+            f"then feature columns); got {X.ndim} dimensions."
+        )
+    if X.shape[1] <= n_image_features:
+        raise ValueError(
+            f"n_image_features={n_image_features} leaves no feature columns: X "
+            f"has {X.shape[1]} columns."
+        )
+    side = _square_side(n_image_features)
+    if side is None or side < MIN_IMAGE_SIDE:
+        raise ValueError(
+            f"n_image_features={n_image_features} is not the pixel count of a "
+            f"square image of at least {MIN_IMAGE_SIDE} x {MIN_IMAGE_SIDE} pixels."
+        )
+
+
+def as_network_input(
+    X, layout, input_size, device, scaling=None, n_image_features=None
+):
+    """:func:`as_image_tensor`, or for the hybrid layout a dict of two tensors.
+
+    Parameters
+    ----------
+    X : ndarray
+        Validated, finite data.
+    layout : {"image", "features", "image+features"}
+    input_size : int
+        Side of the network's square input.
+    device : str or torch.device
+    scaling : tuple, dict or None
+        The training data's scaling; ``None`` computes it from ``X``.
+    n_image_features : int or None
+        For ``"image+features"``: the leading columns that hold the image.
+
+    Returns
+    -------
+    network_input : torch.Tensor or dict of {str: torch.Tensor}
+        For ``"image+features"``, ``{"image": (n, 1, input_size,
+        input_size), "features": (n, n_features)}``, each standardised on
+        its own (per channel, per feature).
+    scaling : tuple or dict of {str: tuple}
+    """
+    if layout != HYBRID_LAYOUT:
+        return as_image_tensor(X, layout, input_size, device, scaling)
+    _check_hybrid_columns(X, n_image_features)
+    # The dict's keys are the hybrid network's argument names.
+    scaling = scaling or {}
+    image, image_scaling = as_image_tensor(
+        X[:, :n_image_features], "image", input_size, device, scaling.get("image")
+    )
+    features, feature_scaling = as_image_tensor(
+        X[:, n_image_features:], "features", input_size, device, scaling.get("features")
+    )
+    return (
+        {IMAGE_KEY: image, "features": features},
+        {"image": image_scaling, "features": feature_scaling},
+    )

@@ -15,7 +15,7 @@ from skorch import NeuralNetClassifier
 from skorch.callbacks import EpochScoring, EpochTimer, PassthroughScoring, PrintLog
 from skorch.utils import TeeGenerator, to_device, to_numpy, to_tensor
 
-from ._batching import EpochBatches, TensorDataset
+from ._batching import EpochBatches, TensorDataset, n_rows
 from ._execution import Execution
 
 
@@ -225,7 +225,7 @@ class LipNetNeuralNet(NeuralNetClassifier):
             loss = step["loss"].detach()
             losses.append(loss)
             self.history.record_batch(prefix + "_loss", loss)
-            self.history.record_batch(prefix + "_batch_size", len(batch[0]))
+            self.history.record_batch(prefix + "_batch_size", n_rows(batch[0]))
             self.notify("on_batch_end", batch=batch, training=training, **step)
         if losses:
             values = torch.stack(losses).tolist()

@@ -52,6 +52,7 @@ _MODULE_ARGUMENTS = {
     "conv_dropout": Float(0, 1),
     "dense_dropout": Float(0, 1),
     "batch_norm": Bool(),
+    "feature_units": Int(1, 65536),  # the hybrid's feature branch
 }
 
 
@@ -104,27 +105,43 @@ def lipnet_consistent(state, where):
     if shape[0] != n_features:
         fail(f"{where}.input_shape_", f"{shape} does not start with n_features_in_.")
     layout = state["input_layout_"]
-    if layout == "features" and len(shape) != 1:
-        fail(f"{where}.input_shape_", f"{shape} is not a feature vector's shape.")
+    n_image = state.get("n_image_features")
+    if (layout == "image+features") != (n_image is not None):
+        fail(f"{where}.n_image_features", f"{n_image!r} contradicts {layout} input.")
+    if layout != "image" and len(shape) != 1:
+        fail(f"{where}.input_shape_", f"{shape} is not a row of values.")
+    if layout == "image+features" and not 0 < n_image < n_features:
+        fail(f"{where}.n_image_features", f"{n_image} of {n_features} columns.")
+    n_pixels = n_image if layout == "image+features" else n_features
     if (
-        layout == "image"
+        layout != "features"
         and len(shape) == 1
-        and math.isqrt(n_features) ** 2 != (n_features)
+        and math.isqrt(n_pixels) ** 2 != n_pixels
     ):
-        fail(f"{where}.n_features_in_", f"{n_features} pixels are not a square image.")
+        fail(f"{where}.n_features_in_", f"{n_pixels} pixels are not a square image.")
     if layout == "image" and _channels(state) > MAX_CHANNELS:
         fail(f"{where}.input_shape_", f"{_channels(state)} channels are too many.")
-    width = _channels(state) if layout == "image" else n_features
-    for name, values in zip(("mean", "scale"), state["_scaling"]):
-        if values.shape != (width,):
-            fail(
-                f"{where}._scaling",
-                f"the {name} has shape {values.shape}, not ({width},).",
-            )
-        if not np.isfinite(values).all() or (
-            name == "scale" and not (values > 0).all()
-        ):
-            fail(f"{where}._scaling", f"the {name} holds invalid values.")
+    if layout == "image+features":
+        parts = [
+            ("image", state["_scaling"].get("image"), 1),
+            ("features", state["_scaling"].get("features"), n_features - n_image),
+        ]
+    else:
+        width = _channels(state) if layout == "image" else n_features
+        parts = [("", state["_scaling"], width)]
+    for part, scaling, width in parts:
+        if not isinstance(scaling, tuple):
+            fail(f"{where}._scaling", f"expected the {part} scaling as a pair.")
+        for name, values in zip(("mean", "scale"), scaling):
+            if values.shape != (width,):
+                fail(
+                    f"{where}._scaling",
+                    f"the {part} {name} has shape {values.shape}, not ({width},).",
+                )
+            if not np.isfinite(values).all() or (
+                name == "scale" and not (values > 0).all()
+            ):
+                fail(f"{where}._scaling", f"the {part} {name} holds invalid values.")
     input_size = state.get(
         "module__input_size", _default_input_size(state["architecture"])
     )
@@ -151,7 +168,16 @@ def _module_arguments(state, kwargs, where):
     }
     if state["input_layout_"] == "image":
         fixed = {"n_classes": n_classes, "in_channels": _channels(state)}
-        allowed = {"input_size", *_MODULE_ARGUMENTS}
+        allowed = {"input_size", *_MODULE_ARGUMENTS} - {"feature_units"}
+    elif state["input_layout_"] == "image+features":
+        fixed = {
+            "n_features": state["n_features_in_"] - state["n_image_features"],
+            "n_classes": n_classes,
+            "architecture": state["architecture"],
+            "in_channels": 1,
+            "input_size": state["_network_input_size"],
+        }
+        allowed = set(_MODULE_ARGUMENTS)
     else:
         fixed = {"n_features": state["n_features_in_"], "n_classes": n_classes}
         allowed = {"dense_units", "dense_dropout", "batch_norm"}
@@ -165,6 +191,8 @@ def _module_arguments(state, kwargs, where):
         )
     for name, value in kwargs.items():
         check = _MODULE_ARGUMENTS.get(name, Int(1, 2**31 - 1))
+        if name == "architecture":
+            check = Str()
         value = check(value, f"{where}.{name}")
         if value != expected[name]:
             fail(
@@ -287,7 +315,9 @@ def build_network(state, spec, weights_data, where, *, version, device, executio
     network = spec[network_key]
     if version == 1:
         network = FORMAT_1_NAMES.get(network, network)
-    wanted = state["architecture"] if state["input_layout_"] == "image" else "mlp"
+    wanted = {"image": state["architecture"], "image+features": "hybrid"}.get(
+        state["input_layout_"], "mlp"
+    )
     if network != wanted:
         fail(
             f"{at}.{network_key}",

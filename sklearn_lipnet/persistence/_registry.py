@@ -25,23 +25,30 @@ def _classes():
         _CalibratedClassifier,
         _SigmoidCalibration,
     )
+    from sklearn.ensemble import StackingClassifier
+    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import FeatureUnion
     from sklearn.pipeline import Pipeline as SklearnPipeline
     from sklearn.preprocessing import LabelEncoder, StandardScaler
     from sklearn.svm import SVC
 
     from ..features import ParticleFeatures
-    from ..neural_network import Augmentation, LipNetClassifier
+    from ..neural_network import Augmentation, LipNetClassifier, LipNetEmbedding
     from ..pipeline import CheckedSMOTE
     from ..preprocessing import ParticlePreprocessor
 
     return {
         "LipNetClassifier": LipNetClassifier,
+        "LipNetEmbedding": LipNetEmbedding,
         "Augmentation": Augmentation,
         "ParticlePreprocessor": ParticlePreprocessor,
         "ParticleFeatures": ParticleFeatures,
         "Pipeline": Pipeline,
         "SklearnPipeline": SklearnPipeline,
+        "FeatureUnion": FeatureUnion,
+        "StackingClassifier": StackingClassifier,
+        "LogisticRegression": LogisticRegression,
         "StandardScaler": StandardScaler,
         "LabelEncoder": LabelEncoder,
         "SVC": SVC,

@@ -3,10 +3,14 @@
 :func:`make_lipnet_pipeline` (``ParticlePreprocessor -> [sampler] ->
 LipNetClassifier``) and :func:`make_svm_pipeline` (``ParticleFeatures ->
 StandardScaler -> [sampler] -> SVC``) take the same table and labels, so both
-go through one ``cross_validate`` call. :data:`SAMPLING_STRATEGIES` names the
-ways of countering class imbalance that the command line offers.
+go through one ``cross_validate`` call. :func:`make_hybrid_pipeline` trains
+one network on the image and the features together, and
+:func:`make_stacking_classifier` combines the two pipelines' outputs.
+:data:`SAMPLING_STRATEGIES` names the ways of countering class imbalance that
+the command line offers.
 """
 
+from ._combined import make_hybrid_pipeline, make_stacking_classifier
 from ._factories import make_lipnet_pipeline, make_svm_pipeline
 from ._sampling import (
     SAMPLING_STRATEGIES,
@@ -19,7 +23,9 @@ __all__ = [
     "SAMPLING_STRATEGIES",
     "CheckedSMOTE",
     "SamplingStrategy",
+    "make_hybrid_pipeline",
     "make_lipnet_pipeline",
     "make_sampler",
+    "make_stacking_classifier",
     "make_svm_pipeline",
 ]

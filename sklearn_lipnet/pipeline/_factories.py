@@ -147,11 +147,40 @@ def make_svm_pipeline(
     return Pipeline(steps, memory=memory, verbose=verbose)
 
 
+def _network_input_size(architecture, size, classifier_params):
+    """The image side of a LipNet pipeline; sets ``module__input_size`` to it.
+
+    ``classifier_params`` is updated in place when ``size`` differs from
+    the network's default input size.
+    """
+    if architecture not in ARCHITECTURES:
+        raise ValueError(
+            f"architecture must be one of {sorted(ARCHITECTURES)}, got "
+            f"{architecture!r}."
+        )
+    default = (
+        inspect.signature(ARCHITECTURES[architecture]).parameters["input_size"].default
+    )
+    if size is None:
+        return classifier_params.get("module__input_size", default)
+    if classifier_params.get("module__input_size", size) != size:
+        raise ValueError(
+            f"size={size} contradicts module__input_size="
+            f"{classifier_params['module__input_size']}; give one of them."
+        )
+    if size != default:
+        classifier_params["module__input_size"] = size
+    return size
+
+
 def make_lipnet_pipeline(
     architecture="lipnet4",
     *,
     mode="auto",
     size=None,
+    scale="fit",
+    canvas_nm=None,
+    pixel_size_nm=None,
     sampler=None,
     augment=True,
     balance="oversample",
@@ -181,7 +210,21 @@ def make_lipnet_pipeline(
     size : int, default=None
         Side of the square images fed to the network; ``None`` is the
         network's input size (32 for LipNet-6, 28 for the others, or
-        ``module__input_size`` when given).
+        ``module__input_size`` when given). Another size also becomes the
+        network's ``module__input_size``, so the images are not resized
+        again (LipNet-4c, fully convolutional, takes any size at the same
+        number of weights; the others grow their dense layer).
+    scale : {"fit", "fixed"}, default="fit"
+        ``"fit"`` resizes every particle to fill the image (the thesis);
+        ``"fixed"`` keeps the particles' physical size on a canvas of
+        ``canvas_nm`` nanometres (see
+        :class:`~sklearn_lipnet.ParticlePreprocessor`).
+    canvas_nm : float or None, default=None
+        Canvas side in nanometres for ``scale="fixed"``; ``None``: the
+        largest training particle's.
+    pixel_size_nm : float or None, default=None
+        Pixel size for ``scale="fixed"`` where the table has no
+        ``pixel_size_nm``.
     sampler : None, "oversample", "smote" or sampler, default=None
         Resampling of the image matrix before the network. The classifier
         already rebalances every epoch (``balance``), so the default is none.
@@ -217,19 +260,16 @@ def make_lipnet_pipeline(
     ['preprocessor', 'lipnet']
     >>> pipeline.named_steps["preprocessor"].size
     32
+
+    LipNet-4c on 64-pixel canvases at 5 nm per pixel, particles at their
+    physical size:
+
+    >>> fixed = make_lipnet_pipeline("lipnet4c", size=64, scale="fixed",
+    ...                              canvas_nm=320)
+    >>> fixed.named_steps["lipnet"].get_params()["module__input_size"]
+    64
     """
-    if architecture not in ARCHITECTURES:
-        raise ValueError(
-            f"architecture must be one of {sorted(ARCHITECTURES)}, got "
-            f"{architecture!r}."
-        )
-    if size is None:
-        size = classifier_params.get(
-            "module__input_size",
-            inspect.signature(ARCHITECTURES[architecture])
-            .parameters["input_size"]
-            .default,
-        )
+    size = _network_input_size(architecture, size, classifier_params)
     classifier = LipNetClassifier(
         architecture,
         augment=augment,
@@ -241,11 +281,30 @@ def make_lipnet_pipeline(
         verbose=verbose,
         **classifier_params,
     )
-    steps = [
-        ("preprocessor", ParticlePreprocessor(mode=mode, size=size, n_jobs=n_jobs))
-    ]
+    preprocessor = ParticlePreprocessor(
+        mode=mode,
+        size=size,
+        scale=scale,
+        canvas_nm=canvas_nm,
+        pixel_size_nm=pixel_size_nm,
+        n_jobs=n_jobs,
+    )
+    return sampled_pipeline(
+        [("preprocessor", preprocessor)],
+        ("lipnet", classifier),
+        sampler=sampler,
+        random_state=random_state,
+        memory=memory,
+    )
+
+
+def sampled_pipeline(steps, final, *, sampler, random_state, memory):
+    """``Pipeline(steps + [the sampler, if any] + [final])``.
+
+    The sampler goes right before the network, so that it rebalances what
+    the network is trained on and nothing else.
+    """
     sampler_step = make_sampler(sampler, random_state)
     if sampler_step is not None:
-        steps.append(("sampler", sampler_step))
-    steps.append(("lipnet", classifier))
-    return Pipeline(steps, memory=memory)
+        steps = [*steps, ("sampler", sampler_step)]
+    return Pipeline([*steps, final], memory=memory)

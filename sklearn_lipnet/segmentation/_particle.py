@@ -143,14 +143,29 @@ def _outer_radii(on):
     return outer[np.any(outer >= 0, axis=1)]
 
 
-def _outermost_ring(outer):
+def _outermost_ring(outer, inside=None):
     """Row of ``outer`` of the outermost set seen in most directions, or None.
 
     Such a set is a closed ring around the centre; neighbours in the
-    surrounding are seen only in a few directions.
+    surrounding are seen only in a few directions. ``inside`` (directions x
+    radii, bool) tells where the rays are in the image: a set is judged by
+    the directions in which the image reaches its typical radius, so that
+    a particle cut by the image's border still counts as closed.
     """
     seen = outer >= 0
-    rings = np.flatnonzero(seen.mean(axis=1) >= _MIN_COVERAGE)
+    if inside is None:
+        coverage = seen.mean(axis=1)
+    else:
+        typical = np.array(
+            [
+                _median(radii[found]) if found.any() else -1
+                for radii, found in zip(outer, seen)
+            ]
+        )
+        column = np.clip(np.round(typical).astype(int), 0, inside.shape[1] - 1)
+        possible = inside[:, column].T  # sets x directions
+        coverage = (seen & possible).sum(axis=1) / np.maximum(possible.sum(axis=1), 1)
+    rings = np.flatnonzero(coverage >= _MIN_COVERAGE)
     if len(rings) == 0:
         return None
     typical = [_median(outer[ring][seen[ring]]) for ring in rings]
@@ -222,9 +237,36 @@ def _segment(image, *, sigma=None, n_angles=180):
     if sigma is None:
         sigma = float(np.clip(min(height, width) / 150, 1, 4))
     darkness = _membrane_darkness(image, sigma)
+    centre = ((height - 1) / 2, (width - 1) / 2)
+    angles, outer, found = ring_outline(
+        darkness, centre, min(height, width) / 2, n_angles=n_angles
+    )
+    return fill_outline(image.shape, centre, angles, outer), found
 
-    centre_row, centre_col = (height - 1) / 2, (width - 1) / 2
-    radii = np.arange(0, min(height, width) / 2, dtype=np.float32)
+
+def ring_outline(darkness, centre, max_radius, *, n_angles=180):
+    """Outer edge of the outermost closed membrane around ``centre``.
+
+    The polar half of :func:`segment_particle`: ``darkness`` (membranes
+    positive, in noise units, e.g. from :func:`_membrane_darkness`) is
+    resampled along ``n_angles`` rays of length ``max_radius`` pixels from
+    ``centre`` (zero beyond the array), thresholded with hysteresis, and the
+    outermost ring seen in most of the directions in which the array
+    reaches it is kept.
+
+    Returns
+    -------
+    angles : ndarray of shape (n_angles,)
+        Directions of the rays, from the column axis to the row axis.
+    outer : ndarray of shape (n_angles,)
+        Distance from ``centre`` to the outer edge in each direction, in
+        pixels, interpolated across directions where the ring is not seen.
+    found : bool
+        Whether a closed ring was found; if not, ``outer`` is the set seen
+        in most directions, or the circle of radius ``max_radius``.
+    """
+    centre_row, centre_col = centre
+    radii = np.arange(0, max_radius, dtype=np.float32)
     angles = np.linspace(0, 2 * np.pi, n_angles, endpoint=False)
     polar = ndi.map_coordinates(
         darkness,
@@ -233,8 +275,11 @@ def _segment(image, *, sigma=None, n_angles=180):
             centre_col + np.cos(angles)[:, None] * radii,
         ],
         order=1,
-        mode="nearest",
+        mode="constant",
+        cval=np.nan,
     )
+    inside = np.isfinite(polar)
+    polar[~inside] = 0
     # Membranes run along the angle axis of the polar map: average along it.
     polar = ndi.uniform_filter1d(polar, 5, axis=0, mode="wrap")
     # Near the centre every ray sees the same pixels, and any content there
@@ -243,7 +288,7 @@ def _segment(image, *, sigma=None, n_angles=180):
 
     for threshold in _THRESHOLDS:
         outer = _outer_radii(_hysteresis(polar, threshold / 2, threshold))
-        ring = _outermost_ring(outer)
+        ring = _outermost_ring(outer, inside)
         if ring is not None:
             break
     found = ring is not None
@@ -259,18 +304,30 @@ def _segment(image, *, sigma=None, n_angles=180):
         # touches the membrane (the middle one of nine values).
         window = (index[:, None] + np.arange(-4, 5)) % n_angles
         outer = np.partition(outer[window], 4, axis=1)[:, 4]
-    outer = outer + 0.5
-    # Outline, then fill: much faster than a point-in-polygon test per pixel.
-    # The outline is 8-connected, which closes it for the 4-connected fill;
-    # it stays inside the image since outer < radii[-1] + 1.
+    return angles, outer + 0.5, found
+
+
+def fill_outline(shape, centre, angles, outer):
+    """Mask of ``shape`` enclosed by the outline ``outer(angles)`` about ``centre``.
+
+    Parts of the outline outside the array are cut off.
+    """
+    centre_row, centre_col = centre
     rows, cols = _polygon_outline(
         np.round(centre_row + np.sin(angles) * outer).astype(np.intp),
         np.round(centre_col + np.cos(angles) * outer).astype(np.intp),
     )
-    inside = (rows >= 0) & (rows < height) & (cols >= 0) & (cols < width)
-    mask = np.zeros(image.shape, dtype=bool)
-    mask[rows[inside], cols[inside]] = True
-    return _fill_holes(mask), found
+    # Outline, then fill: much faster than a point-in-polygon test per pixel.
+    # The outline is 8-connected, which closes it for the 4-connected fill.
+    # It is drawn whole on a canvas around it, so that it stays closed where
+    # it leaves the array (a particle cut by a micrograph's border).
+    top, left = min(rows.min(), 0), min(cols.min(), 0)
+    bottom = max(rows.max() + 1, shape[0])
+    right = max(cols.max() + 1, shape[1])
+    canvas = np.zeros((bottom - top, right - left), dtype=bool)
+    canvas[rows - top, cols - left] = True
+    canvas = _fill_holes(canvas)
+    return canvas[-top : shape[0] - top, -left : shape[1] - left]
 
 
 def _polygon_outline(rows, cols):

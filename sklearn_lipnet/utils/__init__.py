@@ -2,7 +2,7 @@
 files written whole or not at all."""
 
 from ._environment import machine_info
-from ._files import atomic_file, replacing_folder
+from ._files import atomic_file, replacing_folder, write_atomically
 from ._table import as_particle_table, describe_rows, is_missing, row_label
 from ._validation import check_image, check_labels, check_mask
 
@@ -17,4 +17,5 @@ __all__ = [
     "machine_info",
     "replacing_folder",
     "row_label",
+    "write_atomically",
 ]

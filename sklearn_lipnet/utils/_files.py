@@ -17,7 +17,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-__all__ = ["atomic_file", "deferred_interrupts", "replacing_folder"]
+__all__ = ["atomic_file", "deferred_interrupts", "replacing_folder", "write_atomically"]
 
 
 @contextlib.contextmanager
@@ -104,16 +104,61 @@ def atomic_file(path, mode="wb", **open_kwargs):
     """
     if mode not in ("wb", "w"):
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}.")
-    path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=".partial"
-    )
-    os.close(descriptor)  # reopened by name: writers such as tifffile read it
-    try:
+    with _replacing_file(path, suffix=".partial") as temporary:
         with open(temporary, mode, **open_kwargs) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+
+
+def write_atomically(path, write):
+    """Call ``write(temporary_path)``, then move that file to ``path``.
+
+    For writers that take a path rather than an open file, or that choose the
+    format by the path's suffix (images, TIFF): the temporary file sits
+    beside ``path`` with the same suffix. Like :func:`atomic_file`, ``path``
+    is replaced only when ``write`` succeeds.
+
+    Parameters
+    ----------
+    path : str or path-like
+        Where the file ends up. Its folder must exist.
+    write : callable
+        Writes the file's whole content to the path it is given.
+
+    Returns
+    -------
+    path : pathlib.Path
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from sklearn_lipnet.utils import write_atomically
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "table.csv"
+    >>> write_atomically(path, lambda target: target.write_text("a,b\\n")).name
+    'table.csv'
+    >>> [p.name for p in path.parent.iterdir()]  # no temporary file left
+    ['table.csv']
+    """
+    path = Path(path)
+    with _replacing_file(path, suffix=f".partial{path.suffix}") as temporary:
+        write(temporary)
+        with open(temporary, "rb+") as handle:
+            os.fsync(handle.fileno())
+    return path
+
+
+@contextlib.contextmanager
+def _replacing_file(path, suffix):
+    """A temporary path beside ``path``, renamed to it when the block succeeds."""
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=suffix
+    )
+    os.close(descriptor)  # reopened by name: writers such as tifffile read it
+    temporary = Path(temporary)
+    try:
+        yield temporary
         os.chmod(temporary, _default_mode(directory=False))
         os.replace(temporary, path)
     except BaseException:

@@ -57,7 +57,9 @@ def _scatter_weights(clf, X, seed=0):
             noise = scale * torch.randn(parameter.shape, generator=generator)
             parameter.add_(noise.to(parameter.device))
         module.eval()
-        logits = module(clf._network_input(X))
+        inputs = clf._network_input(X)
+        # The hybrid network takes a dict: its arguments by name.
+        logits = module(**inputs) if isinstance(inputs, dict) else module(inputs)
         factor = 2 / logits.std(dim=0).mean()
         last = [m for m in module.modules() if hasattr(m, "weight")][-1]
         last.weight.mul_(factor)
@@ -349,3 +351,34 @@ def test_lipnet_export_command(fitted, tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.startswith("lipnet: error: Cannot write the ONNX model")
     assert "Traceback" not in err
+
+
+def test_a_fixed_scale_pipeline_names_the_fitted_canvas(tmp_path):
+    from sklearn_lipnet.preprocessing import prepare_image
+
+    table, y = make_liposomes(24, weights=[0.5, 0.3, 0.2], random_state=1)
+    pipeline = make_lipnet_pipeline(
+        "lipnet4c", size=32, scale="fixed", max_epochs=1, random_state=0
+    ).fit(table, y)
+    canvas_nm = pipeline.named_steps["preprocessor"].canvas_nm_
+    assert canvas_nm is not None
+    path = to_onnx(pipeline, tmp_path / "fixed.onnx")
+    settings = _metadata(path)["preprocessing"]
+    # The canvas chosen at fit, not the parameter (None): what a caller
+    # needs to prepare the images as the model saw them.
+    assert settings["canvas_nm"] == pytest.approx(canvas_nm)
+    row = table.iloc[0]
+    image = prepare_image(
+        row["image"],
+        row["mask"],
+        settings["mode"],
+        settings["size"],
+        keep_aspect=settings["keep_aspect"],
+        normalize=settings["normalize"],
+        pixel_size_nm=row["pixel_size_nm"],
+        canvas_nm=settings["canvas_nm"],
+    )
+    (proba,) = _run(path, {"images": image.reshape(1, 1, 32, 32)})
+    np.testing.assert_allclose(
+        proba, pipeline.predict_proba(table.iloc[:1]), rtol=0, atol=1e-5
+    )

@@ -157,12 +157,51 @@ def _svm_probability():
     return model.fit(table, y)
 
 
+def _hybrid_pipeline():
+    from sklearn_lipnet import make_hybrid_pipeline
+
+    table, y = _particles(30, 0)
+    model = make_hybrid_pipeline(
+        "lipnet2",
+        features=["area", "circularity", "histogram"],
+        max_epochs=2,
+        device="cpu",
+        random_state=0,
+        module__conv_channels=4,
+        module__dense_units=8,
+        module__feature_units=4,
+    )
+    return model.fit(table, y)
+
+
+def _stacking():
+    from sklearn_lipnet import make_lipnet_pipeline, make_svm_pipeline
+    from sklearn_lipnet.pipeline import make_stacking_classifier
+
+    table, y = _particles(30, 0)
+    model = make_stacking_classifier(
+        make_lipnet_pipeline(
+            "lipnet2",
+            max_epochs=1,
+            device="cpu",
+            random_state=0,
+            module__conv_channels=4,
+            module__dense_units=8,
+        ),
+        make_svm_pipeline(["area", "circularity", "histogram"], random_state=0),
+        random_state=0,
+    )
+    return model.fit(table, y)
+
+
 #: Every kind of model a model file holds.
 MODEL_KINDS = {
     "lipnet": ModelKind(_lipnet_pipeline, _table),
     "lipnet_features": ModelKind(_lipnet_on_features, _features),
     "svm": ModelKind(_svm_pipeline, _table),
     "svm_probability": ModelKind(_svm_probability, _table),
+    "hybrid": ModelKind(_hybrid_pipeline, _table),
+    "stacking": ModelKind(_stacking, _table),
 }
 
 

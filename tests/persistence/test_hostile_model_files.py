@@ -32,7 +32,11 @@ from ._hostile import (
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The kinds whose files each subprocess loads.
-GROUPS = [("lipnet", "lipnet_features"), ("svm", "svm_probability")]
+GROUPS = [
+    ("lipnet", "lipnet_features"),
+    ("svm", "svm_probability"),
+    ("hybrid", "stacking"),
+]
 
 
 def _cases(kind, path, folder):

@@ -181,3 +181,19 @@ def test_huge_values_keep_their_detail(offset, amplitude):
     # (float64 holds 1e17 to 16 units: the ramp steps of 1000 are 1 % coarse)
     np.testing.assert_allclose(out, expected, rtol=0, atol=2e-3)
     assert out.std() > 0.9
+
+
+@pytest.mark.parametrize("mode", ["surrounding", "masked"])
+def test_parallel_preparation_gives_the_same_rows_in_the_same_order(mode):
+    from sklearn_lipnet.utils._parallel import chunk_bounds
+
+    table, _ = make_liposomes(70, random_state=4)
+    # Enough particles that two processes each get chunks of their own.
+    assert chunk_bounds(len(table), 2)[0] == 2
+    serial = ParticlePreprocessor(mode, n_jobs=1).fit(table).transform(table)
+    parallel = ParticlePreprocessor(mode, n_jobs=2).fit(table).transform(table)
+    np.testing.assert_array_equal(parallel, serial)
+    assert parallel.dtype == np.float32
+    # Each row is its own particle's image, not a neighbour's.
+    single = ParticlePreprocessor(mode).fit(table).transform(table.iloc[[41]])
+    np.testing.assert_array_equal(parallel[41], single[0])
