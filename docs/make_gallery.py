@@ -6,7 +6,9 @@ Run from the repository root::
 
 It writes ``docs/images/liposomes_<problem>.png``: one row per class, each
 cut-out at its own scale with its size in pixels, and the outline of the
-true mask on the last one of each row.
+true mask on the last one of each row. ``--regime hard`` writes
+``docs/images/liposomes_hard_<problem>.png`` from the hard regime instead
+(shown without interpolation, so the pixels and JPEG blocks stay visible).
 """
 
 import argparse
@@ -24,12 +26,14 @@ from sklearn_lipnet.datasets import make_liposomes  # noqa: E402
 from sklearn_lipnet.datasets._liposomes import CLASSES  # noqa: E402
 
 
-def draw_gallery(problem, n_per_class, random_state, path):
+def draw_gallery(problem, n_per_class, random_state, path, regime="default"):
     classes = CLASSES[problem]
     table, y = make_liposomes(
         n_per_class * len(classes),
         problem=problem,
         weights=[1] * len(classes),
+        regime=regime,
+        masks=True,
         shuffle=False,
         random_state=random_state,
     )
@@ -43,7 +47,8 @@ def draw_gallery(problem, n_per_class, random_state, path):
         rows = np.flatnonzero(y == label)[:n_per_class]
         for ax, index in zip(axes[row], rows):
             image = table["image"][index]
-            ax.imshow(image, cmap="gray", vmin=0, vmax=255, interpolation="lanczos")
+            interpolation = "lanczos" if regime == "default" else "nearest"
+            ax.imshow(image, cmap="gray", vmin=0, vmax=255, interpolation=interpolation)
             if index == rows[-1]:
                 ax.contour(
                     table["mask"][index],
@@ -55,10 +60,11 @@ def draw_gallery(problem, n_per_class, random_state, path):
             ax.set_xticks([])
             ax.set_yticks([])
         axes[row, 0].set_ylabel(label, fontsize=11)
+    scale = "1 nm/px" if regime == "default" else "pixel size of its micrograph"
     fig.suptitle(
-        f"make_liposomes(problem={problem!r}, random_state={random_state}): "
-        "each cut-out at its own scale (1 nm/px), true mask outlined in the last "
-        "column",
+        f"make_liposomes(problem={problem!r}, regime={regime!r}, "
+        f"random_state={random_state}): each cut-out at its own scale ({scale}), "
+        "true mask outlined in the last column",
         fontsize=9,
     )
     fig.tight_layout()
@@ -74,11 +80,13 @@ def main(argv=None):
     parser.add_argument("--n-per-class", type=int, default=6)
     parser.add_argument("--random-state", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "images")
+    parser.add_argument("--regime", choices=["default", "hard"], default="default")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    prefix = "liposomes" if args.regime == "default" else "liposomes_hard"
     for problem in CLASSES:
-        path = args.out / f"liposomes_{problem}.png"
-        draw_gallery(problem, args.n_per_class, args.random_state, path)
+        path = args.out / f"{prefix}_{problem}.png"
+        draw_gallery(problem, args.n_per_class, args.random_state, path, args.regime)
         print(f"wrote {path}")
 
 

@@ -10,8 +10,17 @@ from joblib import Parallel, delayed, effective_n_jobs
 from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
-from ._scenes import SCENES
+from ._acquisition import (
+    HARD_REGIME,
+    draw_micrographs,
+    render_cutout,
+    render_scene_pixel_size,
+)
+from ._scenes import SCENES, TYPICAL_DIAMETER_NM
 from ._thesis import CLASSES, THESIS_COUNTS
+
+#: The regimes of ``make_liposomes``.
+REGIMES = ("default", "hard")
 
 
 def _class_counts(n_samples, weights):
@@ -59,6 +68,57 @@ def _seed_sequence(random_state):
     return np.random.SeedSequence([int(e) for e in entropy])
 
 
+def _check_range(name, value, minimum, maximum=None):
+    """``value`` (a number or a ``(low, high)`` pair) as a float pair."""
+    pair = (value, value) if isinstance(value, Real) else value
+    try:
+        low, high = (float(bound) for bound in pair)
+    except (TypeError, ValueError):
+        low = high = np.nan
+    upper = np.inf if maximum is None else maximum
+    if not (minimum <= low <= high <= upper) or isinstance(value, bool):
+        within = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
+        raise ValueError(
+            f"{name} must be a number or a (low, high) pair with low <= high, "
+            f"both {within}; got {value!r}."
+        )
+    return low, high
+
+
+def _check_regime(regime, problem, pixel_size_nm, imaging):
+    """The hard regime's condition ranges, or None for the default regime."""
+    if regime not in REGIMES:
+        raise ValueError(f"regime must be one of {list(REGIMES)}, got {regime!r}.")
+    given = sorted(name for name, value in imaging.items() if value is not None)
+    if regime == "default":
+        if given:
+            raise ValueError(
+                f"{', '.join(given)} only apply to regime='hard'; the default "
+                "regime draws the thesis's large, clean cut-outs."
+            )
+        return None
+    if pixel_size_nm is not None and imaging["particle_size_px"] is not None:
+        raise ValueError(
+            "Give pixel_size_nm (one pixel size for every micrograph) or "
+            "particle_size_px (each micrograph's pixel size drawn so that a "
+            "typical particle spans that many pixels), not both."
+        )
+    bounds = {
+        "particle_size_px": (4.0, None),
+        "dose": (1e-3, None),
+        "blur_px": (0.0, None),
+        "jpeg_quality": (1.0, 100.0),
+    }
+    return {
+        name: _check_range(
+            name,
+            HARD_REGIME[name] if imaging[name] is None else imaging[name],
+            *bounds[name],
+        )
+        for name in HARD_REGIME
+    }
+
+
 def _draw_cutouts(labels, seeds, *, problem, pixel_size_nm, surrounding, noise):
     """Render one cut-out per (label, seed); returns (images, masks)."""
     scene_for = SCENES[problem]
@@ -79,9 +139,15 @@ def make_liposomes(
     *,
     problem="lamellarity",
     weights=None,
+    regime="default",
     noise=1.0,
-    pixel_size_nm=1.0,
-    surrounding=50,
+    pixel_size_nm=None,
+    surrounding=None,
+    particle_size_px=None,
+    dose=None,
+    blur_px=None,
+    jpeg_quality=None,
+    masks=None,
     shuffle=True,
     random_state=None,
     n_jobs=None,
@@ -105,6 +171,19 @@ def make_liposomes(
     The classes overlap near their boundaries, so they are learnable but not
     perfectly separable.
 
+    ``regime="hard"`` draws the same particles as real cut-outs often come:
+    small (a typical particle spans ``particle_size_px``, 24-40 pixels),
+    at a low ``dose``, blurred by defocus (``blur_px``), compressed with JPEG
+    (``jpeg_quality``), without masks, and from micrographs that each have
+    their own pixel size, dose, focus, exposure and JPEG quality (10-30
+    particles each, named in a ``micrograph`` column, so that
+    cross-validation can keep a micrograph's particles together). The
+    cut-outs are square, 1.15-1.6 times the particle's extent, with the
+    particle up to 6 % of its extent off-centre, as a particle picker
+    leaves them. Each condition is drawn per micrograph, uniformly from its
+    range; a single number fixes it. See the user guide
+    (``docs/real_data.md``) for what this regime does to the classifiers.
+
     Parameters
     ----------
     n_samples : int, default=100
@@ -116,14 +195,41 @@ def make_liposomes(
         ``{label: weight}`` mapping (missing labels get 0). Normalised to sum
         to one; the counts per class are exact up to rounding. ``None`` uses
         the thesis's proportions (87.3/12.1/0.6 % and 0.6/97.3/2.0 %).
+    regime : {"default", "hard"}, default="default"
+        The thesis-like large, clean cut-outs with masks, or the small,
+        low-dose, blurred, JPEG-compressed ones described above.
     noise : float, default=1.0
         Scale of the shot noise and of the background variation; 0 gives
-        noiseless images.
-    pixel_size_nm : float, default=1.0
+        noiseless images (in the hard regime: the dose is divided by
+        ``noise**2``).
+    pixel_size_nm : float, default=None
         Nanometres per pixel: sets how many pixels the vesicles (30-330 nm
-        across) and membranes span.
-    surrounding : int, default=50
-        Pixels of context around the particle's bounding box.
+        across) and membranes span. ``None``: 1.0 in the default regime; in
+        the hard regime each micrograph's is drawn from
+        ``particle_size_px``, and a number fixes it for all of them.
+    surrounding : int, default=None
+        Pixels of context around the particle's bounding box. ``None``: 50
+        in the default regime; square cut-outs of 1.15-1.6 times the
+        particle's extent in the hard regime.
+    particle_size_px : float or (float, float), default=None
+        Hard regime only: diameter in pixels of a particle of the problem's
+        typical size (80 nm for lamellarity, 90 nm for encapsulation), which
+        sets each micrograph's pixel size. ``None`` is (24, 40).
+    dose : float or (float, float), default=None
+        Hard regime only: electrons per pixel through empty ice; the shot
+        noise's relative standard deviation is ``1 / sqrt(dose)``. ``None``
+        is (10, 60).
+    blur_px : float or (float, float), default=None
+        Hard regime only: standard deviation in pixels of the Gaussian blur
+        of the optics (defocus); a bright fringe surrounds dense edges.
+        ``None`` is (0.6, 1.5).
+    jpeg_quality : float or (float, float), default=None
+        Hard regime only: JPEG quality (1-100, Pillow's scale) of the
+        exported cut-outs. ``None`` is (30, 90).
+    masks : bool, default=None
+        Whether the table has a ``mask`` column with each particle's true
+        mask. ``None``: masks in the default regime, none in the hard one
+        (real cut-outs seldom come with expert masks).
     shuffle : bool, default=True
         Shuffle the samples; otherwise they are grouped by class.
     random_state : int, RandomState instance, Generator or None, default=None
@@ -137,8 +243,9 @@ def make_liposomes(
     -------
     table : pandas.DataFrame
         One row per particle with columns ``id`` (str), ``image`` (2-D uint8
-        array, sizes vary), ``mask`` (2-D bool array, the particle) and
-        ``pixel_size_nm``.
+        array, sizes vary), ``mask`` (2-D bool array, the particle; when
+        ``masks``), ``pixel_size_nm`` and, in the hard regime,
+        ``micrograph`` (str).
     y : ndarray of str of shape (n_samples,)
         Class labels.
 
@@ -158,20 +265,44 @@ def make_liposomes(
     ['id', 'image', 'mask', 'pixel_size_nm']
     >>> table["image"][0].dtype, table["mask"][0].shape == table["image"][0].shape
     (dtype('uint8'), True)
+    >>> hard, y = make_liposomes(20, regime="hard", random_state=0)
+    >>> list(hard.columns)
+    ['id', 'image', 'pixel_size_nm', 'micrograph']
+    >>> bool(hard["image"].map(lambda image: image.shape[0] == image.shape[1]).all())
+    True
     """
     if not isinstance(n_samples, Integral) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}.")
     if problem not in CLASSES:
         raise ValueError(f"problem must be one of {sorted(CLASSES)}, got {problem!r}.")
     for name, value in [("noise", noise), ("pixel_size_nm", pixel_size_nm)]:
+        if value is None and name == "pixel_size_nm":
+            continue
         if not isinstance(value, Real) or not np.isfinite(value) or value < 0:
             raise ValueError(f"{name} must be a non-negative number, got {value!r}.")
-    if pixel_size_nm <= 0:
+    if pixel_size_nm is not None and pixel_size_nm <= 0:
         raise ValueError(f"pixel_size_nm must be positive, got {pixel_size_nm!r}.")
-    if not isinstance(surrounding, Integral) or surrounding < 0:
+    if surrounding is not None and (
+        not isinstance(surrounding, Integral) or surrounding < 0
+    ):
         raise ValueError(
             f"surrounding must be a non-negative integer, got {surrounding!r}."
         )
+    if masks is not None and not isinstance(masks, bool | np.bool_):
+        raise ValueError(f"masks must be True, False or None, got {masks!r}.")
+    imaging = _check_regime(
+        regime,
+        problem,
+        pixel_size_nm,
+        {
+            "particle_size_px": particle_size_px,
+            "dose": dose,
+            "blur_px": blur_px,
+            "jpeg_quality": jpeg_quality,
+        },
+    )
+    if masks is None:
+        masks = imaging is None
     classes = CLASSES[problem]
     counts = _class_counts(n_samples, _check_weights(weights, problem))
 
@@ -180,6 +311,46 @@ def make_liposomes(
     labels = np.repeat(np.array(classes), counts)
     if shuffle:
         np.random.default_rng(order_seed).shuffle(labels)
+    if imaging is None:
+        images, particle_masks = _default_regime(
+            problem,
+            labels,
+            sample_seeds,
+            noise=noise,
+            pixel_size_nm=1.0 if pixel_size_nm is None else pixel_size_nm,
+            surrounding=50 if surrounding is None else surrounding,
+            n_jobs=n_jobs,
+        )
+        columns = {"pixel_size_nm": np.full(n_samples, float(pixel_size_nm or 1.0))}
+    else:
+        # Spawned after the particles' seeds: the default regime's stay as
+        # they were.
+        (micrograph_seed,) = seeds.spawn(1)
+        images, particle_masks, columns = _hard_regime(
+            problem,
+            labels,
+            sample_seeds,
+            np.random.default_rng(micrograph_seed),
+            noise=noise,
+            pixel_size_nm=pixel_size_nm,
+            surrounding=surrounding,
+            masks=masks,
+            imaging=imaging,
+        )
+    width = len(str(n_samples - 1))
+    table = {
+        "id": [f"{problem}-{i:0{width}d}" for i in range(n_samples)],
+        "image": images,
+    }
+    if masks:
+        table["mask"] = particle_masks
+    table.update(columns)
+    return pd.DataFrame(table), labels
+
+
+def _default_regime(
+    problem, labels, sample_seeds, *, noise, pixel_size_nm, surrounding, n_jobs
+):
     draw = partial(
         _draw_cutouts,
         problem=problem,
@@ -187,26 +358,57 @@ def make_liposomes(
         surrounding=surrounding,
         noise=noise,
     )
+    n_samples = len(labels)
     n_workers = min(effective_n_jobs(n_jobs), n_samples)
     if n_workers == 1:
-        images, masks = draw(labels, sample_seeds)
-    else:
-        # A few chunks per worker: balanced load, little dispatch overhead.
-        bounds = np.linspace(0, n_samples, 4 * n_workers + 1).astype(int)
-        chunks = Parallel(n_jobs=n_workers)(
-            delayed(draw)(labels[start:stop], sample_seeds[start:stop])
-            for start, stop in zip(bounds[:-1], bounds[1:])
-            if stop > start
-        )
-        images = [image for chunk_images, _ in chunks for image in chunk_images]
-        masks = [mask for _, chunk_masks in chunks for mask in chunk_masks]
-    width = len(str(n_samples - 1))
-    table = pd.DataFrame(
-        {
-            "id": [f"{problem}-{i:0{width}d}" for i in range(n_samples)],
-            "image": images,
-            "mask": masks,
-            "pixel_size_nm": np.full(n_samples, float(pixel_size_nm)),
-        }
+        return draw(labels, sample_seeds)
+    # A few chunks per worker: balanced load, little dispatch overhead.
+    bounds = np.linspace(0, n_samples, 4 * n_workers + 1).astype(int)
+    chunks = Parallel(n_jobs=n_workers)(
+        delayed(draw)(labels[start:stop], sample_seeds[start:stop])
+        for start, stop in zip(bounds[:-1], bounds[1:])
+        if stop > start
     )
-    return table, labels
+    images = [image for chunk_images, _ in chunks for image in chunk_images]
+    masks = [mask for _, chunk_masks in chunks for mask in chunk_masks]
+    return images, masks
+
+
+def _hard_regime(
+    problem,
+    labels,
+    sample_seeds,
+    micrograph_rng,
+    *,
+    noise,
+    pixel_size_nm,
+    surrounding,
+    masks,
+    imaging,
+):
+    micrographs, assignment = draw_micrographs(
+        len(labels),
+        micrograph_rng,
+        typical_diameter_nm=TYPICAL_DIAMETER_NM[problem],
+        pixel_size_nm=pixel_size_nm,
+        **imaging,
+    )
+    scene_for = SCENES[problem]
+    images, particle_masks = [], []
+    with threadpool_limits(limits=1, user_api="blas"):
+        for label, seed, index in zip(labels, sample_seeds, assignment):
+            micrograph = micrographs[index]
+            rng = np.random.default_rng(seed)
+            scene = scene_for(label, rng, render_scene_pixel_size(micrograph))
+            image, mask = render_cutout(
+                scene, micrograph, surrounding=surrounding, noise=noise, masks=masks
+            )
+            images.append(image)
+            particle_masks.append(mask)
+    columns = {
+        "pixel_size_nm": np.array(
+            [micrographs[index].pixel_size_nm for index in assignment]
+        ),
+        "micrograph": [micrographs[index].name for index in assignment],
+    }
+    return images, particle_masks, columns

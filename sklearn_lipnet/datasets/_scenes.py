@@ -24,6 +24,9 @@ _ONION_GAP_NM = (2.0, 12.0)  # water between lamellae of an onion-like vesicle
 _FIBRE_PERIOD_NM = 2.7  # stacking of doxorubicin-sulfate fibres
 _MIN_RADIUS_NM = 12.0
 
+#: Median diameter of a (unilamellar) vesicle, per problem, in nanometres.
+TYPICAL_DIAMETER_NM = {"lamellarity": 80.0, "encapsulation": 90.0}
+
 
 class Scene:
     """Everything drawn in one cut-out.
@@ -109,23 +112,45 @@ class Scene:
             )
         )
 
-    def render(self, surrounding, noise):
-        """Draw the scene; return the uint8 image and the particle's mask."""
-        rng = self.rng
+    def particle_box(self):
+        """``(top, bottom, left, right)`` of the particle, whole pixels, canvas-free.
+
+        The particle's outlines' extent rounded outward, in the scene's
+        particle-centred coordinates.
+        """
         boxes = np.array([outline.extent() for outline in self.particle])
-        top, left = np.floor(boxes[:, 0].min()), np.floor(boxes[:, 2].min())
-        bottom, right = np.ceil(boxes[:, 1].max()), np.ceil(boxes[:, 3].max())
-        shape = (
-            int(bottom - top) + 1 + 2 * surrounding,
-            int(right - left) + 1 + 2 * surrounding,
+        return (
+            np.floor(boxes[:, 0].min()),
+            np.ceil(boxes[:, 1].max()),
+            np.floor(boxes[:, 2].min()),
+            np.ceil(boxes[:, 3].max()),
         )
-        shift = (surrounding - top, surrounding - left)
+
+    def draw(self, margins):
+        """Projected density and particle mask on the particle's canvas.
+
+        The canvas is the particle's bounding box plus ``margins = (top,
+        bottom, left, right)`` pixels on each side.
+        """
+        top, bottom, left, right = self.particle_box()
+        margin_top, margin_bottom, margin_left, margin_right = margins
+        shape = (
+            int(bottom - top) + 1 + margin_top + margin_bottom,
+            int(right - left) + 1 + margin_left + margin_right,
+        )
+        shift = (margin_top - top, margin_left - left)
         density = np.zeros(shape, dtype=np.float32)
         for step in self.steps:
             step(density, shift)
         mask = np.zeros(shape, dtype=bool)
         for outline in self.particle:
             mask |= inside(shape, outline.moved(*shift))
+        return density, mask
+
+    def render(self, surrounding, noise):
+        """Draw the scene; return the uint8 image and the particle's mask."""
+        rng = self.rng
+        density, mask = self.draw((surrounding,) * 4)
         image = expose(density, rng, noise=noise, noise_scale=self.noise_scale)
         return image, mask
 
@@ -268,7 +293,7 @@ def lamellarity_scene(label, rng, pixel_size_nm, *, context=True):
     multilamellar = label == "multilamellar" or (
         label == "uncertain" and rng.random() < 0.25
     )
-    median_nm = 150.0 if multilamellar else 80.0
+    median_nm = 150.0 if multilamellar else TYPICAL_DIAMETER_NM["lamellarity"]
     diameter_nm = np.clip(rng.lognormal(np.log(median_nm), 0.35), 30.0, 330.0)
     outline = _random_outline(
         rng, scene.nm(diameter_nm / 2), elongation=rng.uniform(0, 0.08)
@@ -289,7 +314,7 @@ def lamellarity_scene(label, rng, pixel_size_nm, *, context=True):
     else:
         scene.add_vesicle(outline, contrast=contrast, in_particle=True)
     if context:
-        _add_surroundings(scene, 80.0)
+        _add_surroundings(scene, TYPICAL_DIAMETER_NM["lamellarity"])
     if label == "uncertain":
         kinds = _ARTEFACTS if context else _without_context(_ARTEFACTS)
         if multilamellar:
@@ -340,7 +365,8 @@ def encapsulation_scene(label, rng, pixel_size_nm, *, context=True):
     ``context``: as for :func:`lamellarity_scene`.
     """
     scene = Scene(rng, pixel_size_nm)
-    diameter_nm = np.clip(rng.lognormal(np.log(90.0), 0.25), 35.0, 250.0)
+    typical_nm = TYPICAL_DIAMETER_NM["encapsulation"]
+    diameter_nm = np.clip(rng.lognormal(np.log(typical_nm), 0.25), 35.0, 250.0)
     # The crystal stretches the vesicle along its axis.
     elongation = rng.uniform(0, 0.08) if label == "empty" else rng.uniform(0.04, 0.2)
     outline = _random_outline(rng, scene.nm(diameter_nm / 2), elongation=elongation)
@@ -363,7 +389,7 @@ def encapsulation_scene(label, rng, pixel_size_nm, *, context=True):
                 kinds = _without_context(kinds)
             _add_artefacts(scene, outline, kinds)
     if context:
-        _add_surroundings(scene, 90.0, content=_add_crystal)
+        _add_surroundings(scene, typical_nm, content=_add_crystal)
     return scene
 
 

@@ -170,6 +170,13 @@ def _lipnet_export(model, steps):
                 "images": _preprocessing_metadata(hybrid.images),
                 "features": _preprocessing_metadata(hybrid.features),
             }
+    if getattr(clf, "tta", False) and clf.input_layout_ != "features":
+        raise UnsupportedModelError(
+            "The LipNetClassifier averages its predictions over rotations and "
+            "mirror images (tta=True), which the ONNX graph does not do; export "
+            "it after set_params(tta=False) (its weights are the same) and "
+            "average the eight views in the caller if you need them."
+        )
     module = clf.net_.module_
     network = next(
         (name for name, cls in NETWORKS.items() if type(module) is cls),

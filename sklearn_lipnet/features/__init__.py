@@ -8,6 +8,13 @@ by the pixel size for nanometres). See the user guide page
 ``docs/features.md`` for every definition.
 """
 
+from ._centred import (
+    angular_harmonics,
+    density_moments,
+    orientation_coherence,
+    ring_profile,
+    ring_spread,
+)
 from ._description import (
     FEATURE_FAMILIES,
     FEATURE_NAMES,
@@ -27,6 +34,7 @@ from ._profile import (
     signal_to_noise,
 )
 from ._shape import area, circularity, diameter, maximum_width, perimeter
+from ._texture import haralick_features, intensity_statistics, lbp_histogram
 
 __all__ = [
     "FEATURE_FAMILIES",
@@ -46,4 +54,12 @@ __all__ = [
     "radial_density_profile",
     "edge_density_profile",
     "signal_to_noise",
+    "ring_profile",
+    "ring_spread",
+    "angular_harmonics",
+    "density_moments",
+    "orientation_coherence",
+    "intensity_statistics",
+    "lbp_histogram",
+    "haralick_features",
 ]

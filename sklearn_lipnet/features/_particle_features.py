@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..segmentation import segmentation_quality
 from ..segmentation._masks import (
     _check_segmentable,
     _segment_missing,
@@ -18,6 +19,9 @@ from ..utils import as_particle_table, check_labels, describe_rows, row_label
 from ..utils._parallel import chunk_bounds
 from ._description import (
     FEATURE_NAMES,
+    MASK_CHECK,
+    MASK_FEATURES,
+    MASK_FREE_FEATURES,
     NANOMETRE_FEATURES,
     THESIS_FEATURES,
     FeatureSpec,
@@ -25,6 +29,18 @@ from ._description import (
 )
 
 __all__ = ["ParticleFeatures", "FEATURE_NAMES", "THESIS_FEATURES"]
+
+#: The features of ``features="auto"`` where some particle lacks an expert
+#: mask: the mask-free ones, the thesis's with checked automatic masks, and
+#: the check.
+AUTO_MASKLESS_FEATURES = MASK_FREE_FEATURES + THESIS_FEATURES + (MASK_CHECK,)
+PRESETS = ("all", "thesis", "mask_free", "auto")
+
+
+def _has_expert_mask(table):
+    if "mask" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return table["mask"].map(lambda mask: mask is not None).to_numpy(dtype=bool)
 
 
 class ParticleFeatures(TransformerMixin, BaseEstimator):
@@ -38,27 +54,46 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
     user guide (``docs/features.md``) and available as a function in
     :mod:`sklearn_lipnet.features`.
 
-    Features are computed inside the particle's mask: the table's ``mask``
-    column where there is one, an automatic segmentation of the centred
-    particle where there is none. Intensities are first mapped to [0, 1]
+    Mask features are computed inside the particle's mask: the table's
+    ``mask`` column where there is one, an automatic segmentation of the
+    centred particle where there is none. Mask-free features are computed
+    about the centre of the cut-out, where a particle picker puts the
+    particle; they hold up where automatic masks do not (small, noisy or
+    crowded cut-outs, see ``docs/real_data.md``). Intensities are first mapped to [0, 1]
     per cut-out (see ``intensity_range``), so 8-bit, 16-bit and float
     images give the same features.
 
     Parameters
     ----------
-    features : "all", "thesis", str or list of str, default="all"
+    features : "all", "thesis", "mask_free", "auto", str or list of str, \
+            default="all"
         Which features to compute, in the order of the output columns.
         ``"thesis"`` is the set of the thesis's SVM: area, circularity,
         moments, edge profile, histogram and internal variance. ``"all"``
-        is every feature below, in this order; it includes the nanometre
-        features ``maximum_width_nm`` and ``length_nm`` only when the table
-        given to ``fit`` has a ``pixel_size_nm`` column. Names:
-        ``"area"``, ``"perimeter"``, ``"circularity"``, ``"moments"``
-        (4 columns), ``"maximum_width"``, ``"diameter"``,
-        ``"maximum_width_nm"``, ``"length_nm"``, ``"histogram"``
-        (``n_histogram_bins`` columns), ``"radial_profile"`` and
-        ``"edge_profile"`` (``n_profile_bins`` columns each),
+        is every feature measured in a mask, in the order below; it
+        includes the nanometre features ``maximum_width_nm`` and
+        ``length_nm`` only when the table given to ``fit`` has a
+        ``pixel_size_nm`` column. Names: ``"area"``, ``"perimeter"``,
+        ``"circularity"``, ``"moments"`` (4 columns), ``"maximum_width"``,
+        ``"diameter"``, ``"maximum_width_nm"``, ``"length_nm"``,
+        ``"histogram"`` (``n_histogram_bins`` columns), ``"radial_profile"``
+        and ``"edge_profile"`` (``n_profile_bins`` columns each),
         ``"signal_to_noise"``, ``"internal_variance"``.
+        ``"mask_free"`` is every feature that needs no mask, measured about
+        the cut-out's centre: ``"ring_profile"`` and ``"ring_spread"``
+        (``n_profile_bins`` columns each), ``"angular_harmonics"`` (12),
+        ``"orientation_coherence"`` (6), ``"density_moments"`` (6),
+        ``"disc_histogram"`` (``n_histogram_bins``),
+        ``"intensity_statistics"`` (4), ``"lbp"`` (10) and ``"haralick"``
+        (8).
+        ``"mask_trusted"`` checks every automatic mask
+        (:func:`~sklearn_lipnet.segmentation.segmentation_quality`; expert
+        masks are always trusted), measures the mask features of a particle
+        whose mask fails in a centred disc about the size of its density
+        instead, and records the choice as a column: 1 trusted, 0 fallback.
+        ``"auto"`` decides in ``fit``: ``"thesis"`` when every particle has
+        an expert mask, else the mask-free features, the thesis's with
+        checked masks, and ``"mask_trusted"``.
     n_histogram_bins : int, default=32
         Bins of the intensity histogram (the thesis uses 32).
     n_profile_bins : int, default=16
@@ -127,7 +162,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "features": [StrOptions({"all", "thesis", *FEATURE_NAMES}), list, tuple],
+        "features": [StrOptions({*PRESETS, *FEATURE_NAMES}), list, tuple],
         "n_histogram_bins": [Interval(Integral, 1, None, closed="left")],
         "n_profile_bins": [Interval(Integral, 1, None, closed="left")],
         "edge_profile_depth": [Interval(Real, 1, None, closed="left"), None],
@@ -176,7 +211,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             # before the features of every particle are computed.
             check_labels(y)
         has_pixel_size = "pixel_size_nm" in table.columns
-        spec = self._resolve_spec(has_pixel_size)
+        spec = self._resolve_spec(has_pixel_size, _has_expert_mask(table).all())
         self.features_ = spec.features
         # Plain data only (no custom objects), so that save_model can store
         # a fitted transformer without pickle.
@@ -196,17 +231,21 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             settings["intensity_range"] = tuple(settings["intensity_range"])
         return FeatureSpec(features=tuple(self.features_), **settings)
 
-    def _resolve_spec(self, has_pixel_size):
+    def _resolve_spec(self, has_pixel_size, has_expert_masks):
         """The settings that fix the columns, with what the constraints miss."""
         features = self.features
         if features == "all":
             features = tuple(
                 name
-                for name in FEATURE_NAMES
+                for name in MASK_FEATURES
                 if has_pixel_size or name not in NANOMETRE_FEATURES
             )
         elif features == "thesis":
             features = THESIS_FEATURES
+        elif features == "mask_free":
+            features = MASK_FREE_FEATURES
+        elif features == "auto":
+            features = THESIS_FEATURES if has_expert_masks else AUTO_MASKLESS_FEATURES
         elif isinstance(features, str):
             features = (features,)
         features = tuple(features)
@@ -216,7 +255,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         if unknown:
             raise ValueError(
                 f"Unknown feature(s) {unknown}; choose from {list(FEATURE_NAMES)} "
-                "or the presets 'all' and 'thesis'."
+                f"or the presets {list(PRESETS)}."
             )
         duplicated = sorted({name for name in features if features.count(name) > 1})
         if duplicated:
@@ -281,14 +320,17 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             masks = table["mask"].tolist()
         else:
             masks = [None] * len(images)
-        _check_segmentable(
-            table, images, [i for i, mask in enumerate(masks) if mask is None]
-        )
+        missing = [i for i, mask in enumerate(masks) if mask is None]
+        if spec.needs_masks:
+            _check_segmentable(table, images, missing)
         # Particles without a mask are segmented where they are described
         # (in the worker processes), so masks never travel between processes.
-        results, not_found = self._compute(images, masks, pixel_sizes, spec)
-        n_segmented = sum(mask is None for mask in masks)
-        _warn_not_found(table, not_found, n_segmented, stacklevel=4)
+        results, not_found, untrusted = self._compute(images, masks, pixel_sizes, spec)
+        if spec.checks_masks:
+            # The check's verdict includes closed outlines not found.
+            _warn_untrusted(table, untrusted, len(missing))
+        elif spec.needs_masks:
+            _warn_not_found(table, not_found, len(missing), stacklevel=4)
 
         failed = [i for i, result in enumerate(results) if isinstance(result, str)]
         if failed:
@@ -331,7 +373,8 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         return list(sizes)
 
     def _compute(self, images, masks, pixel_sizes, spec):
-        """Results of ``describe_particles`` and the segmentation failures."""
+        """``describe_particles``'s results, the segmentation failures, and the
+        automatic masks that failed the check (positions)."""
         n_workers, bounds = chunk_bounds(len(images), self.n_jobs)
         if n_workers == 1:
             return _segment_and_describe(images, masks, pixel_sizes, spec)
@@ -341,13 +384,16 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             )
             for start, stop in bounds
         )
-        results = [result for chunk, _ in chunks for result in chunk]
-        not_found = [
-            start + position
-            for (start, _), (_, failed) in zip(bounds, chunks)
-            for position in failed
-        ]
-        return results, not_found
+        results = [result for chunk, _, _ in chunks for result in chunk]
+        not_found, untrusted = (
+            [
+                start + position
+                for (start, _), chunk in zip(bounds, chunks)
+                for position in chunk[part]
+            ]
+            for part in (1, 2)
+        )
+        return results, not_found, untrusted
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output columns.
@@ -379,9 +425,38 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
 def _segment_and_describe(images, masks, pixel_sizes, spec):
     """Segment the particles without a mask, then describe every particle.
 
-    Returns ``describe_particles``'s results and the positions (in this
-    chunk) where the segmentation found no closed outline.
+    Returns ``describe_particles``'s results, the positions (in this chunk)
+    where the segmentation found no closed outline, and those where the
+    automatic mask failed the check (when the features check masks).
     """
+    if not spec.needs_masks:
+        return describe_particles(images, masks, pixel_sizes, spec), [], []
     masks = list(masks)
+    missing = [position for position, mask in enumerate(masks) if mask is None]
     not_found = _segment_missing(images, masks)
-    return describe_particles(images, masks, pixel_sizes, spec), not_found
+    qualities = [None] * len(images)
+    if spec.checks_masks:
+        for position in missing:
+            qualities[position] = segmentation_quality(
+                images[position], masks[position], closed=position not in not_found
+            )
+    untrusted = [
+        position
+        for position, quality in enumerate(qualities)
+        if quality is not None and not quality.trusted
+    ]
+    results = describe_particles(images, masks, pixel_sizes, spec, qualities)
+    return results, not_found, untrusted
+
+
+def _warn_untrusted(table, untrusted, n_segmented):
+    """Warn, naming the rows, where an automatic mask failed the check."""
+    if untrusted:
+        warnings.warn(
+            f"{len(untrusted)} of {n_segmented} automatic masks failed the "
+            "segmentation check; their mask features are measured in a "
+            "fallback disc (column 'mask_trusted' = 0): "
+            f"{describe_rows(table, untrusted)}.",
+            UserWarning,
+            stacklevel=4,
+        )

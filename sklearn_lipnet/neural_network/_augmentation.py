@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, fields
 import torch
 import torch.nn.functional as F
 
-__all__ = ["Augmentation"]
+__all__ = ["Augmentation", "dihedral_views"]
 
 
 @dataclass(frozen=True)
@@ -203,3 +203,35 @@ class Augmentation:
         return F.grid_sample(
             images, grid, mode="bilinear", padding_mode="border", align_corners=False
         )
+
+
+def dihedral_views(images):
+    """The eight rotations and mirror images of a batch of square images.
+
+    The symmetries of the square (the dihedral group of order 8): rotations
+    by 0, 90, 180 and 270 degrees, each with and without a left-right
+    mirror. They map the pixel grid onto itself, so no interpolation
+    changes a pixel; averaging a network's predictions over them makes the
+    prediction invariant to the particle's orientation on the grid.
+
+    Parameters
+    ----------
+    images : torch.Tensor of shape (n, C, side, side)
+
+    Yields
+    ------
+    view : torch.Tensor of shape (n, C, side, side)
+        The identity first.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_lipnet.neural_network._augmentation import dihedral_views
+    >>> image = torch.arange(4.0).reshape(1, 1, 2, 2)
+    >>> views = [v.flatten().tolist() for v in dihedral_views(image)]
+    >>> len(views), len({tuple(v) for v in views})
+    (8, 8)
+    """
+    for mirrored in (images, torch.flip(images, dims=(3,))):
+        for quarter_turns in range(4):
+            yield torch.rot90(mirrored, quarter_turns, dims=(2, 3))

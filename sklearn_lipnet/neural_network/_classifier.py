@@ -2,6 +2,7 @@
 
 import contextlib
 import inspect
+import os
 from numbers import Integral, Real
 
 import numpy as np
@@ -16,8 +17,8 @@ from skorch.callbacks import EarlyStopping
 from skorch.dataset import ValidSplit
 
 from ..utils import check_labels
-from ._augmentation import Augmentation
-from ._batching import BALANCE_STRATEGIES, n_rows, slice_rows
+from ._augmentation import Augmentation, dihedral_views
+from ._batching import BALANCE_STRATEGIES, IMAGE_KEY, n_rows, slice_rows
 from ._execution import PRECISIONS, Execution
 from ._image_tensor import (
     HYBRID_LAYOUT,
@@ -86,6 +87,22 @@ def _cudnn_autotuning(device):
         yield
     finally:
         torch.backends.cudnn.benchmark = previous
+
+
+def _output_layer_keys(state_dict):
+    """Keys of the last layer with parameters: the one that scores the classes."""
+    last_layer = list(state_dict)[-1].rsplit(".", 1)[0]
+    return [key for key in state_dict if key.rsplit(".", 1)[0] == last_layer]
+
+
+def _dihedral_inputs(X_tensor):
+    """The network input with its images in the eight orientations of
+    :func:`dihedral_views` (a hybrid's features stay as they are)."""
+    if isinstance(X_tensor, dict):
+        for view in dihedral_views(X_tensor[IMAGE_KEY]):
+            yield {**X_tensor, IMAGE_KEY: view}
+    else:
+        yield from dihedral_views(X_tensor)
 
 
 def _call(function, X_tensor):
@@ -173,6 +190,25 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         ``module__feature_units`` (default 32) units on the features, joined
         before the last layer and trained end to end. Only the image part is
         augmented; both parts are standardised on their own.
+    tta : bool, default=False
+        Test-time augmentation: ``predict_proba`` (and ``predict``) average
+        the class probabilities of the eight rotations by multiples of 90
+        degrees and their mirror images of every image, which makes the
+        prediction independent of the particle's orientation on the pixel
+        grid. Costs eight forward passes per image. Ignored for feature
+        input (``input_layout_ == "features"``); for the hybrid, the image
+        turns and the features stay.
+    warm_start_from : str, path or None, default=None
+        Start training from the weights of a fitted network instead of a
+        random initialisation (pre-training, e.g. on synthetic liposomes,
+        then fine-tuning on a small labelled set): the path of a model file
+        written by :func:`~sklearn_lipnet.save_model` holding a fitted
+        ``LipNetClassifier`` or a pipeline that ends in one, read with
+        :func:`~sklearn_lipnet.load_model` (no code runs) at every ``fit``.
+        The network must be the same (``architecture``, its ``module__*``
+        settings and the number of image channels); when the classes differ
+        from the pre-trained ones, the last layer starts afresh and all
+        others keep their weights. See ``docs/real_data.md``.
     device : str, default="auto"
         Torch device; ``"auto"`` uses CUDA when available, else the CPU.
     precision : {"fp32", "bf16", "fp16"}, default="fp32"
@@ -264,6 +300,8 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         "callbacks": [list, None],
         "input_layout": [StrOptions({"auto", "image", "features"})],
         "n_image_features": [Interval(Integral, 1, None, closed="left"), None],
+        "tta": ["boolean"],
+        "warm_start_from": [str, os.PathLike, None],
         "device": [str, torch.device],
         "precision": [StrOptions(set(PRECISIONS))],
         "memory_format": [StrOptions({"auto", "channels_last", "contiguous"})],
@@ -288,6 +326,8 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         callbacks=None,
         input_layout="auto",
         n_image_features=None,
+        tta=False,
+        warm_start_from=None,
         device="auto",
         precision="fp32",
         memory_format="auto",
@@ -309,6 +349,8 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.callbacks = callbacks
         self.input_layout = input_layout
         self.n_image_features = n_image_features
+        self.tta = tta
+        self.warm_start_from = warm_start_from
         self.device = device
         self.precision = precision
         self.memory_format = memory_format
@@ -475,6 +517,10 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         module, module_kwargs = self._module_and_kwargs(
             self.input_layout_, X_tensor, len(self.classes_), routed
         )
+        pretrained = None
+        if self.warm_start_from is not None:
+            pretrained = self._pretrained_network()
+            self._check_pretrained(pretrained, module, module_kwargs)
 
         optimizer = _OPTIMIZERS[self.optimizer]
         optimizer_kwargs = {}
@@ -523,10 +569,84 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             torch.manual_seed(int(torch_seed))
             self.net_.seed_generators(int(sampling_seed), int(augmentation_seed))
             try:
-                self.net_.fit(X_tensor, codes)
+                if self.warm_start_from is None:
+                    self.net_.fit(X_tensor, codes)
+                else:
+                    # skorch's fit is initialize() then partial_fit(): the
+                    # pre-trained weights go in between.
+                    self.net_.initialize()
+                    self._load_pretrained(pretrained)
+                    self.net_.partial_fit(X_tensor, codes)
             finally:
                 self.net_.release_generators()
         return self
+
+    def _pretrained_network(self):
+        """The fitted classifier in the ``warm_start_from`` model file."""
+        from ..persistence import load_model  # persistence sits on top of us
+
+        path = os.fspath(self.warm_start_from)
+        try:
+            model = load_model(path)
+        except FileNotFoundError:
+            raise ValueError(f"warm_start_from={path!r}: no such model file.") from None
+        final = model.steps[-1][1] if hasattr(model, "steps") else model
+        if not isinstance(final, LipNetClassifier) or not hasattr(final, "net_"):
+            raise ValueError(
+                f"warm_start_from={path!r} holds a {type(final).__name__}, not a "
+                "fitted LipNetClassifier (or a pipeline ending in one)."
+            )
+        return final
+
+    def _check_pretrained(self, source, module, module_kwargs):
+        """Refuse a pre-trained network whose layers cannot be reused."""
+        path = os.fspath(self.warm_start_from)
+        theirs = source.net_.module_
+        if type(theirs) is not module:
+            raise ValueError(
+                f"warm_start_from={path!r} holds a {type(theirs).__name__} network, "
+                f"but this classifier builds a {module.__name__} "
+                f"(architecture={self.architecture!r}, {self.input_layout_} input); "
+                "pre-train and fine-tune the same architecture."
+            )
+        # A throwaway copy of the network to be trained gives its layer shapes
+        # before anything of this fit is built.
+        with torch.random.fork_rng(devices=[]):
+            ours = module(**module_kwargs).state_dict()
+        their_state = theirs.state_dict()
+        output = set(_output_layer_keys(ours))
+        for key in ours:
+            if key in output:
+                continue
+            here = tuple(ours[key].shape)
+            there = tuple(their_state[key].shape) if key in their_state else None
+            if here != there:
+                raise ValueError(
+                    f"warm_start_from={path!r} holds a network whose layer {key!r} "
+                    f"has shape {there} where this one needs {here}: build the "
+                    "same network (input size, channels, module__* settings) "
+                    "to reuse its weights."
+                )
+        if set(their_state) != set(ours):
+            raise ValueError(
+                f"warm_start_from={path!r} holds a network with other layers "
+                f"({sorted(set(their_state) ^ set(ours))[:4]} differ); build the "
+                "same network (e.g. module__batch_norm) to reuse its weights."
+            )
+
+    def _load_pretrained(self, source):
+        """Copy the pre-trained weights (not the last layer's for other classes)."""
+        theirs = source.net_.module_.state_dict()
+        module = self.net_.module_
+        ours = module.state_dict()
+        same_classes = len(source.classes_) == len(self.classes_) and bool(
+            np.all(source.classes_ == self.classes_)
+        )
+        keep = dict(theirs)
+        if not same_classes:
+            for key in _output_layer_keys(ours):
+                del keep[key]
+        module.load_state_dict({**ours, **keep})
 
     def _input_layout(self, X):
         if self.n_image_features is None:
@@ -613,7 +733,16 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         """
         X_tensor = self._network_input(X)
         with _cudnn_autotuning(str(self.net_.device)):
-            proba = self.net_.predict_proba(X_tensor).astype(np.float64)
+            if self.tta and self.input_layout_ != "features":
+                proba = np.mean(
+                    [
+                        self.net_.predict_proba(view).astype(np.float64)
+                        for view in _dihedral_inputs(X_tensor)
+                    ],
+                    axis=0,
+                )
+            else:
+                proba = self.net_.predict_proba(X_tensor).astype(np.float64)
         if not np.isfinite(proba).all():
             # Overflowing activations: weights that diverged in training or
             # were damaged. A probability of NaN is no prediction.

@@ -19,6 +19,7 @@ parameters that are arbitrary objects (``callbacks``, a callable
 them.
 """
 
+import inspect
 import io
 import json
 import math
@@ -415,6 +416,7 @@ class _Decoder:
         elif "net" in value:
             fail(where, f"a {name} has no network.")
         obj = cls.__new__(cls)
+        obj.__dict__.update(_missing_parameters(cls, state))
         obj.__dict__.update(state)
         if name == "LipNetClassifier" and fitted:
             spec = value["net"]
@@ -509,6 +511,25 @@ def _serialize(model):
                 compression = zipfile.ZIP_STORED
             archive.writestr(name, data, compress_type=compression)
     return buffer.getvalue()
+
+
+def _missing_parameters(cls, state):
+    """Defaults of the constructor parameters that ``state`` lacks.
+
+    A file written before a parameter was added lacks it; its default is
+    what the estimator did before the parameter existed (a new parameter's
+    default must keep the old behaviour), so the loaded model predicts as
+    it did and ``get_params`` and ``clone`` work.
+    """
+    if not hasattr(cls, "_get_param_names"):
+        return {}
+    signature = inspect.signature(cls.__init__)
+    return {
+        name: signature.parameters[name].default
+        for name in cls._get_param_names()
+        if name not in state
+        and signature.parameters[name].default is not inspect.Parameter.empty
+    }
 
 
 def save_model(model, path):

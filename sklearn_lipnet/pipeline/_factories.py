@@ -18,7 +18,7 @@ __all__ = ["make_lipnet_pipeline", "make_svm_pipeline"]
 
 
 def make_svm_pipeline(
-    features="thesis",
+    features="auto",
     *,
     sampler=None,
     C=1.0,
@@ -42,12 +42,16 @@ def make_svm_pipeline(
 
     Parameters
     ----------
-    features : "thesis", "all", list of str or ParticleFeatures, \
-            default="thesis"
+    features : "auto", "thesis", "all", "mask_free", list of str or \
+            ParticleFeatures, default="auto"
         The features: a preset or list of names for
         :class:`~sklearn_lipnet.ParticleFeatures`, or a configured instance
         (cloned). ``"thesis"`` is the thesis's set: area, circularity,
-        moments, edge profile, histogram, internal variance.
+        moments, edge profile, histogram, internal variance. ``"auto"``
+        (decided in ``fit``) is the thesis's set where every particle has an
+        expert mask, and otherwise adds the features that need no mask and
+        checks every automatic mask (``"mask_trusted"``), which holds up on
+        small, noisy cut-outs without masks (see ``docs/real_data.md``).
     sampler : None, "oversample", "smote" or sampler, default=None
         How to rebalance each training set before the SVC: not at all (the
         thesis's set-up; the class weights already balance the classes),

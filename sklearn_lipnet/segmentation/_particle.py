@@ -13,6 +13,11 @@ _THRESHOLDS = (2.5, 1.75)
 _MIN_COVERAGE = 0.6
 
 
+def _sigma_for(shape):
+    """Default width of the finest structures kept, for an image of ``shape``."""
+    return float(np.clip(min(shape) / 150, 1, 4))
+
+
 def _membrane_darkness(image, sigma):
     """Band-pass of the image, positive on thin dark lines, in noise units.
 
@@ -235,7 +240,7 @@ def _segment(image, *, sigma=None, n_angles=180):
         )
     height, width = image.shape
     if sigma is None:
-        sigma = float(np.clip(min(height, width) / 150, 1, 4))
+        sigma = _sigma_for(image.shape)
     darkness = _membrane_darkness(image, sigma)
     centre = ((height - 1) / 2, (width - 1) / 2)
     angles, outer, found = ring_outline(

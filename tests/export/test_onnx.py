@@ -270,6 +270,12 @@ def test_unsupported_estimators_are_refused(fitted, tmp_path):
     scaled = Pipeline([("scaler", StandardScaler()), ("lipnet", clf)])
     with pytest.raises(UnsupportedModelError, match="StandardScaler before"):
         to_onnx(scaled, tmp_path / "m.onnx")
+    clf.set_params(tta=True)
+    try:
+        with pytest.raises(UnsupportedModelError, match=r"tta=True.*set_params"):
+            to_onnx(clf, tmp_path / "m.onnx")
+    finally:
+        clf.set_params(tta=False)
     assert not list(tmp_path.iterdir())
 
 

@@ -189,3 +189,27 @@ def test_prediction_batches_of_a_dict_keep_order():
     torch.testing.assert_close(
         torch.cat([b["image"] for b, _ in batches]), data["image"]
     )
+
+
+def test_tta_turns_the_hybrid_s_image_and_keeps_its_features(
+    shapes_with_noise_features,
+):
+    X, y = shapes_with_noise_features
+    clf = LipNetClassifier(n_image_features=SIDE * SIDE, **FAST).fit(X, y)
+    images = X[:, : SIDE * SIDE].reshape(-1, SIDE, SIDE)
+    features = X[:, SIDE * SIDE :]
+    views = [
+        np.rot90(flipped, k, axes=(1, 2))
+        for flipped in (images, images[:, :, ::-1])
+        for k in range(4)
+    ]
+    expected = np.mean(
+        [clf.predict_proba(_joined(v.reshape(len(X), -1), features)) for v in views],
+        axis=0,
+    )
+    # The eight views are not all alike to the network, so the average is
+    # a different prediction than the plain one.
+    assert np.abs(expected - clf.predict_proba(X)).max() > 1e-3
+    np.testing.assert_allclose(
+        clf.set_params(tta=True).predict_proba(X), expected, atol=1e-5
+    )

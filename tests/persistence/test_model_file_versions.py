@@ -90,3 +90,18 @@ def test_an_import_path_in_a_format_2_file_is_refused(tmp_path):
         archive.writestr("model.json", json.dumps(document))
     with pytest.raises(ValueError, match="imblearn.pipeline.Pipeline.*does not load"):
         load_model(path)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_parameters_added_since_a_file_was_written_get_their_defaults(name):
+    from sklearn.base import clone
+
+    from sklearn_lipnet import LipNetClassifier
+
+    model = load_model(FORMAT_1 / f"{name}.lipnet")
+    steps = [step for _, step in model.steps] if hasattr(model, "steps") else [model]
+    for step in steps:
+        if isinstance(step, LipNetClassifier):
+            # Format-1 files predate test-time augmentation and warm starts.
+            assert step.tta is False and step.warm_start_from is None
+    clone(model).get_params()

@@ -38,7 +38,7 @@ def test_steps_follow_the_thesis_set_up(sampler, sampler_type):
     if sampler is None:
         expected.remove("sampler")
     assert names == expected
-    assert pipeline.named_steps["features"].features == "thesis"
+    assert pipeline.named_steps["features"].features == "auto"
     svc = pipeline.named_steps["svc"]
     assert isinstance(svc, SVC) and svc.class_weight == "balanced"
     if sampler_type is not None:
@@ -252,3 +252,20 @@ def test_smote_names_a_class_too_small_to_interpolate(data):
         make_svm_pipeline(sampler="smote", random_state=0).fit(
             table.iloc[keep], y[keep]
         )
+
+
+def test_default_svm_holds_up_without_masks(data):
+    table, y = data
+    maskless = table.drop(columns="mask")
+    svm = make_svm_pipeline()
+    scores = cross_validate(
+        svm,
+        maskless,
+        y,
+        cv=StratifiedKFold(3, shuffle=True, random_state=0),
+        scoring="balanced_accuracy",
+        return_estimator=True,
+    )
+    assert scores["test_score"].mean() > 0.9
+    fitted = scores["estimator"][0].named_steps["features"]
+    assert "mask_trusted" in fitted.features_ and "ring_profile" in fitted.features_

@@ -1,0 +1,237 @@
+"""Mask-free texture features: local binary patterns, Haralick, statistics.
+
+They describe how the intensity varies from pixel to pixel over the whole
+cut-out, which is what distinguishes a grainy crystal from smooth ice or a
+membrane from noise, without a segmentation. They take a 2-D ``image``; the
+texture of an image does not depend on its intensity scale, so each first
+maps the cut-out to [0, 1] (see ``intensity_range``) and quantises it.
+"""
+
+import numbers
+import warnings
+
+import numpy as np
+from skimage.feature import graycomatrix, graycoprops, local_binary_pattern
+
+from ._centred import CentredDisc, _check_centred_image
+from ._intensity import _intensity_range_of
+
+__all__ = ["haralick_features", "intensity_statistics", "lbp_histogram"]
+
+#: Properties of :func:`haralick_features`, per distance.
+HARALICK_PROPERTIES = ("contrast", "homogeneity", "energy", "correlation")
+#: Directions of the co-occurrence matrices: 0, 45, 90 and 135 degrees.
+_ANGLES = (0.0, np.pi / 4, np.pi / 2, 3 * np.pi / 4)
+#: Columns of :func:`intensity_statistics`.
+STATISTIC_NAMES = ("mean", "std", "skewness", "kurtosis")
+
+
+def _normalized(image, intensity_range):
+    low, high = _intensity_range_of(image, intensity_range)
+    if not high > low:
+        return np.full(image.shape, 0.5)
+    return np.clip((image - low) / (high - low), 0.0, 1.0)
+
+
+def _quantized(normalized, levels):
+    """Integer levels ``0 ... levels - 1`` of an image in [0, 1]."""
+    return np.minimum((normalized * levels).astype(np.intp), levels - 1).astype(
+        np.uint8 if levels <= 256 else np.uint16
+    )
+
+
+def _check_positive_int(value, name, minimum=1):
+    if (
+        not isinstance(value, numbers.Integral)
+        or isinstance(value, bool)
+        or value < minimum
+    ):
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}.")
+    return int(value)
+
+
+def lbp_histogram(image, n_points=8, radius=1, intensity_range="percentile"):
+    """Histogram of rotation-invariant uniform local binary patterns.
+
+    Each pixel is compared with ``n_points`` neighbours on a circle of
+    ``radius`` pixels (bilinearly interpolated): a neighbour at least as
+    bright as the centre is a 1. Patterns with at most two 0/1 transitions
+    around the circle ("uniform": spots, edges, corners, flat areas) are
+    labelled by their number of ones, ``0 ... n_points``; all others share
+    the label ``n_points + 1``
+    (:func:`skimage.feature.local_binary_pattern`, ``method="uniform"``).
+    Only pixels whose whole circle lies inside the cut-out are counted.
+    The labels do not change when the particle is rotated by a multiple of
+    ``360 / n_points`` degrees (nor, nearly, by other angles).
+
+    Parameters
+    ----------
+    image : ndarray of shape (height, width)
+        Finite, at least ``2 * radius + 3`` pixels on each side.
+    n_points : int, default=8
+        Neighbours per pixel.
+    radius : float, default=1
+        Radius of the circle of neighbours, in pixels.
+    intensity_range : {"percentile", "dtype"} or (float, float), \
+            default="percentile"
+        How the image is mapped to [0, 1] and then to 256 levels before the
+        comparisons (see :func:`normalize_intensity`): ties between pixels
+        that differ by less than a level count as "at least as bright".
+
+    Returns
+    -------
+    histogram : ndarray of shape (n_points + 2,)
+        Fraction of the pixels with each label; sums to 1. A flat image is
+        all label ``n_points``; a linear ramp along a row or column is all
+        label ``n_points // 2 + 1`` (the brighter half of the circle and the
+        two neighbours level with the centre).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lipnet.features import lbp_histogram
+    >>> ramp = np.tile(np.arange(20.0), (20, 1))
+    >>> lbp_histogram(ramp).round(2)
+    array([0., 0., 0., 0., 0., 1., 0., 0., 0., 0.])
+    """
+    image = _check_centred_image(image)
+    n_points = _check_positive_int(n_points, "n_points", minimum=2)
+    radius = float(radius)
+    if not (np.isfinite(radius) and radius > 0):
+        raise ValueError(f"radius must be a positive number, got {radius!r}.")
+    margin = int(np.ceil(radius))
+    if min(image.shape) < 2 * margin + 3:
+        raise ValueError(
+            f"the cut-out must be at least {2 * margin + 3} pixels on each side "
+            f"for radius={radius}, got shape {image.shape}"
+        )
+    levels = _quantized(_normalized(image, intensity_range), 256)
+    return _lbp_histogram_of(levels, n_points, radius)
+
+
+def _lbp_histogram_of(levels, n_points, radius):
+    with warnings.catch_warnings():
+        # skimage warns about floating-point images; ours are integer levels.
+        warnings.simplefilter("ignore", UserWarning)
+        codes = local_binary_pattern(levels, n_points, radius, method="uniform")
+    margin = int(np.ceil(radius))
+    inner = codes[margin:-margin, margin:-margin].astype(np.intp).ravel()
+    return np.bincount(inner, minlength=n_points + 2) / inner.size
+
+
+def haralick_features(image, levels=16, distances=(1, 2), intensity_range="percentile"):
+    """Haralick's texture measures from grey-level co-occurrence matrices.
+
+    The image is mapped to [0, 1] (see ``intensity_range``) and quantised
+    to ``levels`` grey levels; for each distance ``d`` the symmetric,
+    normalised co-occurrence matrix ``P(i, j)`` of pixel pairs ``d`` pixels
+    apart is counted in the four directions 0, 45, 90 and 135 degrees
+    (:func:`skimage.feature.graycomatrix`), each property below is computed
+    per direction (:func:`skimage.feature.graycoprops`) and averaged over
+    them, which makes it nearly independent of the particle's orientation:
+
+    - ``contrast``: ``sum P(i, j) (i - j)**2``, in squared levels;
+    - ``homogeneity``: ``sum P(i, j) / (1 + (i - j)**2)``, in (0, 1];
+    - ``energy``: ``sqrt(sum P(i, j)**2)``, in (0, 1];
+    - ``correlation``: the correlation of ``i`` and ``j`` over ``P``, in
+      [-1, 1]; 1 where the image is constant.
+
+    Parameters
+    ----------
+    image : ndarray of shape (height, width)
+        Finite, larger than the largest distance.
+    levels : int, default=16
+        Grey levels after quantisation (2 to 256).
+    distances : sequence of int, default=(1, 2)
+        Pixel pair distances.
+    intensity_range : {"percentile", "dtype"} or (float, float), \
+            default="percentile"
+        How the image is mapped to [0, 1] (see :func:`normalize_intensity`).
+
+    Returns
+    -------
+    features : ndarray of shape (4 * len(distances),)
+        ``contrast, homogeneity, energy, correlation`` for the first
+        distance, then for the next. A constant image gives 0, 1, 1, 1; a
+        one-pixel checkerboard of two levels ``0`` and ``L - 1`` has
+        contrast ``(L - 1)**2`` along rows and columns and 0 along the
+        diagonals, so ``(L - 1)**2 / 2`` at distance 1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lipnet.features import haralick_features
+    >>> checkerboard = np.indices((16, 16)).sum(axis=0) % 2
+    >>> haralick_features(checkerboard, levels=4, distances=[1]).round(2)
+    array([4.5 , 0.55, 0.71, 0.  ])
+    """
+    image = _check_centred_image(image)
+    levels = _check_positive_int(levels, "levels", minimum=2)
+    if levels > 256:
+        raise ValueError(f"levels must be at most 256, got {levels}.")
+    distances = [_check_positive_int(d, "distances") for d in np.ravel(distances)]
+    if not distances:
+        raise ValueError("distances must not be empty.")
+    if max(distances) >= min(image.shape):
+        raise ValueError(
+            f"distances up to {max(distances)} px need a cut-out larger than "
+            f"that, got shape {image.shape}"
+        )
+    quantized = _quantized(_normalized(image, intensity_range), levels)
+    return _haralick_of(quantized, levels, tuple(distances))
+
+
+def _haralick_of(quantized, levels, distances):
+    matrices = graycomatrix(
+        quantized, distances, _ANGLES, levels=levels, symmetric=True, normed=True
+    )
+    # graycoprops gives (n_distances, n_angles) per property.
+    table = np.stack(
+        [graycoprops(matrices, prop).mean(axis=1) for prop in HARALICK_PROPERTIES],
+        axis=1,
+    )
+    return table.ravel()
+
+
+def intensity_statistics(image):
+    """Mean, standard deviation, skewness and kurtosis over the inscribed disc.
+
+    Over the pixels of the cut-out's inscribed disc (see
+    :func:`ring_profile`): mean, population standard deviation, skewness
+    ``E[(v - mean)**3] / std**3`` and excess kurtosis
+    ``E[(v - mean)**4] / std**4 - 3``.
+
+    Parameters
+    ----------
+    image : ndarray of shape (height, width)
+        Finite, at least 3 x 3 pixels.
+
+    Returns
+    -------
+    statistics : ndarray of shape (4,)
+        Mean and standard deviation in image units, skewness and kurtosis
+        dimensionless; a constant disc has 0 for the last three.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lipnet.features import intensity_statistics
+    >>> halves = np.tile(np.where(np.arange(40) < 20, 0.0, 1.0), (40, 1))
+    >>> intensity_statistics(halves).round(2)  # symmetric, two values
+    array([ 0.5,  0.5,  0. , -2. ])
+    """
+    image = _check_centred_image(image)
+    disc = CentredDisc(image.shape)
+    return _statistics_of(image[disc.inside])
+
+
+def _statistics_of(values):
+    mean = values.mean()
+    deviation = values - mean
+    variance = np.mean(deviation**2)
+    if not variance > 1e-24 * max(mean * mean, 1.0):
+        return np.array([mean, 0.0, 0.0, 0.0])
+    std = np.sqrt(variance)
+    standardized = deviation / std
+    cubes = standardized**3
+    return np.array([mean, std, cubes.mean(), np.mean(cubes * standardized) - 3.0])
