@@ -29,6 +29,32 @@ def discs_and_rings(n_samples=150, side=28, weights=(0.6, 0.4), noise=0.35, seed
     return images.reshape(n_samples, -1), labels
 
 
+def three_shapes(n_per_class=12, side=28, noise=0.2, seed=0):
+    """Horizontal bars, vertical bars and discs: a perfectly separable problem.
+
+    The labels come in the order ``"zebra"`` (horizontal bar), ``"ant"``
+    (vertical bar), ``"moth"`` (disc), repeated: the first label sorts last,
+    so codes given in order of first appearance differ from the sorted
+    ``classes_``. Returns the image matrix ``(n, side * side)`` as
+    ``float32`` and the labels.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.array(["zebra", "ant", "moth"] * n_per_class)
+    centre = side // 2
+    yy, xx = np.mgrid[:side, :side]
+    disc = np.hypot(yy - centre, xx - centre) < side / 4
+    images = np.zeros((len(labels), side, side), dtype=np.float32)
+    for i, label in enumerate(labels):
+        if label == "zebra":
+            images[i, centre - 2 : centre + 2, 4:-4] = 1
+        elif label == "ant":
+            images[i, 4:-4, centre - 2 : centre + 2] = 1
+        else:
+            images[i] = disc
+        images[i] += rng.normal(0, noise, size=(side, side))
+    return images.reshape(len(labels), -1), labels
+
+
 def discs_by_size(n_samples=200, small=(12, 20), large=(30, 48), seed=0):
     """Textured discs whose class is their size alone: ``"small"`` or ``"large"``.
 

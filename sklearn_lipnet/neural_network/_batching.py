@@ -218,9 +218,10 @@ class EpochBatches:
                 Xb = slice_rows(X, start, stop)
                 yb = None if y is None else y[start:stop]
             else:
-                if stop - start == 1 and start > 0:
+                if stop - start == 1 < batch_size and start > 0:
                     # A lone trailing sample breaks batch normalisation and
                     # adds a noisy step; the epoch's reshuffle covers it.
+                    # (With batch_size=1 every batch is one sample: keep all.)
                     break
                 batch = indices[start:stop]
                 Xb = take_rows(X, batch)

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from sklearn_lipnet import load_model
 from sklearn_lipnet.cli import main
-from sklearn_lipnet.datasets import make_liposomes, save_particles
+from sklearn_lipnet.datasets import load_particles, make_liposomes, save_particles
 
 
 @pytest.fixture(scope="module")
@@ -45,9 +46,21 @@ def test_train_then_predict_round_trips(particle_folder, tmp_path, capsys):
     assert len(predictions) == len(y)  # one row per image
     proba = predictions[["p_empty", "p_full", "p_uncertain"]].to_numpy()
     np.testing.assert_allclose(proba.sum(axis=1), 1, rtol=1e-6)
-    assert set(predictions["predicted"]) <= {"empty", "full", "uncertain"}
     pd.testing.assert_frame_equal(predictions, pd.read_csv(second))
     assert "predictions written" in capsys.readouterr().out
+    # Each row is what the saved model says about that particle: every
+    # p_<class> column is the model's probability of that class.
+    loaded = load_model(model)
+    table, _ = load_particles(folder)
+    assert predictions["id"].astype(str).tolist() == table["id"].astype(str).tolist()
+    expected = loaded.predict_proba(table)
+    assert loaded.classes_.tolist() == ["empty", "full", "uncertain"]
+    for k, label in enumerate(loaded.classes_):
+        np.testing.assert_allclose(predictions[f"p_{label}"], expected[:, k], rtol=1e-9)
+    assert np.ptp(expected, axis=1).min() > 1e-6  # columns that a swap would change
+    np.testing.assert_array_equal(
+        predictions["predicted"], loaded.classes_[expected.argmax(axis=1)]
+    )
 
 
 def test_predict_on_image_files_with_a_threshold(particle_folder, tmp_path):

@@ -11,12 +11,18 @@ from sklearn_lipnet import ParticleFeatures
 from sklearn_lipnet.features import (
     area,
     central_moments,
+    circularity,
     diameter,
     edge_density_profile,
     intensity_histogram,
+    internal_variance,
     maximum_width,
     normalize_intensity,
+    perimeter,
+    radial_density_profile,
+    signal_to_noise,
 )
+from sklearn_lipnet.features._description import MASK_FEATURES
 
 from .._particle_shapes import disk_mask, vesicle_image, vesicle_table
 
@@ -99,6 +105,56 @@ def test_columns_equal_the_feature_functions(table):
             X.filter(like="edge_profile_").iloc[row],
             edge_density_profile(normalized, mask, depth=8),
         )
+
+
+def _expected_columns(image, mask, pixel_size_nm, n_histogram_bins, n_profile_bins):
+    """Every feature of one particle from the feature functions, by column."""
+    normalized = normalize_intensity(image)
+    columns = {
+        "area": area(mask),
+        "perimeter": perimeter(mask),
+        "circularity": circularity(mask),
+        "maximum_width": maximum_width(mask),
+        "diameter": diameter(mask),
+        "maximum_width_nm": maximum_width(mask) * pixel_size_nm,
+        "length_nm": diameter(mask) * pixel_size_nm,
+        "signal_to_noise": signal_to_noise(normalized, mask),
+        "internal_variance": internal_variance(normalized, mask),
+    }
+    for p, q in [(2, 0), (0, 2), (3, 0), (0, 3)]:
+        (moment,) = central_moments(1 - normalized, mask, orders=[(p, q)])
+        columns[f"moment_mu{p}{q}"] = moment
+    vectors = {
+        "histogram": intensity_histogram(normalized, mask, n_bins=n_histogram_bins),
+        "radial_profile": radial_density_profile(
+            normalized, mask, n_bins=n_profile_bins
+        ),
+        "edge_profile": edge_density_profile(normalized, mask, n_bins=n_profile_bins),
+    }
+    for prefix, vector in vectors.items():
+        for i, value in enumerate(vector):
+            columns[f"{prefix}_{i:02d}"] = value
+    return columns
+
+
+def test_every_column_equals_its_feature_function(table):
+    table = table.assign(pixel_size_nm=[0.5, 0.8, 1.0, 1.3, 1.7, 2.0])
+    features = ParticleFeatures(n_histogram_bins=12, n_profile_bins=7)
+    X = features.set_output(transform="pandas").fit_transform(table)
+    # The default: every feature measured in the mask (the mask-free ones
+    # are checked against their functions in test_maskfree_features.py).
+    assert set(features.features_) == set(MASK_FEATURES)
+    for row in range(len(table)):
+        expected = _expected_columns(
+            table["image"][row],
+            table["mask"][row],
+            table["pixel_size_nm"][row],
+            n_histogram_bins=12,
+            n_profile_bins=7,
+        )
+        assert sorted(expected) == sorted(X.columns)
+        for column, value in expected.items():
+            assert X[column][row] == pytest.approx(value, rel=1e-9, abs=1e-12), column
 
 
 def test_8_bit_16_bit_and_float_images_give_the_same_features():

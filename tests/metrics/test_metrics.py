@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -185,3 +187,114 @@ def test_a_fold_without_a_class_does_not_dilute_its_row():
         result.normalized_confusion_matrix.to_numpy(), [[0.85, 0.15], [0.5, 0.5]]
     )
     assert result.report.loc["b", "tpr"] == 0.5  # the empty fold has no TPR
+
+
+def test_warnings_point_at_the_callers_line():
+    with pytest.warns(UserWarning, match="Few true samples") as record:
+        per_class_report(["a"] * 20 + ["b"] * 2, ["a"] * 20 + ["b"] * 2)
+    with pytest.warns(UndefinedMetricWarning) as undefined:
+        per_class_report_from_confusion(
+            [[2, 0], [0, 0]], ["a", "b"], warn_support=False
+        )
+    for warning in [*record, *undefined]:
+        assert warning.filename == __file__
+
+
+def test_every_undefined_measure_is_named_with_its_classes():
+    # Only "a" occurs: "b" and "c" have no TPR, PPV or F1, and "a" has no
+    # negatives, so no TNR or NPV.
+    with pytest.warns(UndefinedMetricWarning) as record:
+        report = per_class_report(
+            ["a"] * 3, ["a"] * 3, labels=["a", "b", "c"], warn_support=False
+        )
+    messages = [str(w.message) for w in record]
+    for measure, classes in [
+        ("TPR (recall)", "'b', 'c'"),
+        ("TNR (specificity)", "'a'"),
+        ("PPV (precision)", "'b', 'c'"),
+        ("NPV", "'a'"),
+        ("F1", "'b', 'c'"),
+    ]:
+        expected = (
+            f"{measure} is undefined (0/0) for class {classes}; set to 0.0. "
+            "Use zero_division to choose another value."
+        )
+        assert expected in messages
+    assert report.loc[["b", "c"], ["tpr", "ppv", "f1"]].eq(0.0).all(axis=None)
+    assert report.loc["a", "tnr"] == 0.0 and report.loc["a", "tpr"] == 1.0
+
+
+@pytest.mark.parametrize("zero_division", [0.0, 1.0])
+def test_zero_division_fills_undefined_measures_quietly(zero_division):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning from 0/0 either
+        report = per_class_report(
+            ["a"] * 3,
+            ["a"] * 3,
+            labels=["a", "b"],
+            zero_division=zero_division,
+            warn_support=False,
+        )
+    assert report.loc["b", "ppv"] == zero_division
+    assert report.loc["a", "npv"] == zero_division
+    assert report.loc["a", "ppv"] == 1.0
+
+
+def test_from_confusion_warns_and_gives_zero_by_default():
+    with pytest.warns(UndefinedMetricWarning, match="PPV .* class 'b'"):
+        report = per_class_report_from_confusion(
+            [[20, 0, 1], [12, 0, 2], [1, 0, 5]], ["a", "b", "c"], warn_support=False
+        )
+    assert report.loc["b", "ppv"] == 0.0
+
+
+def test_support_of_ten_is_reliable_and_of_nine_is_not():
+    y = ["a"] * 20 + ["b"] * 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        per_class_report(y, y)
+    with pytest.warns(UserWarning) as record:
+        per_class_report(y[:-1], y[:-1])
+    assert str(record[0].message) == (
+        "Few true samples for class 'b' (9): the measures of classes with fewer "
+        "than 10 samples are unreliable; pool more folds or label more particles."
+    )
+    with pytest.warns(UserWarning, match=r"class 'b' \(2\), 'c' \(3\):"):
+        per_class_report(
+            ["a"] * 20 + ["b"] * 2 + ["c"] * 3, ["a"] * 25, zero_division=0
+        )
+
+
+def test_classes_only_predicted_get_a_row():
+    # "z" is never true, only (wrongly) predicted: its false positives count.
+    report = per_class_report(
+        ["a", "a", "b", "b"], ["a", "z", "b", "b"], warn_support=False, zero_division=0
+    )
+    assert report.index.tolist() == ["a", "b", "z"]
+    assert report.loc["a", "tpr"] == 0.5
+    assert report.loc["z", "support"] == 0 and report.loc["z", "tnr"] == 0.75
+
+
+def test_confusion_matrix_frame_labels():
+    y_true, y_pred = ["x", "x", "y", "w"], ["x", "z", "y", "y"]
+    frame = confusion_matrix_frame(y_true, y_pred)
+    # labels only true ("w") and only predicted ("z") get a row and a column
+    assert frame.index.tolist() == frame.columns.tolist() == ["w", "x", "y", "z"]
+    assert frame.loc["x", "z"] == 1 and frame.loc["w", "y"] == 1
+    ordered = confusion_matrix_frame(y_true, y_pred, labels=["z", "y", "x"])
+    assert ordered.index.tolist() == ordered.columns.tolist() == ["z", "y", "x"]
+    np.testing.assert_array_equal(ordered.to_numpy(), [[0, 0, 0], [0, 1, 0], [1, 0, 1]])
+    normalized = confusion_matrix_frame(
+        ["x", "x", "y"], ["x", "y", "y"], labels=["x", "y", "w"], normalize="true"
+    )
+    # a row of one sample is divided by 1; the row of an absent class is zero
+    np.testing.assert_array_equal(
+        normalized.to_numpy(), [[0.5, 0.5, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]
+    )
+
+
+def test_from_confusion_numbers_the_classes_and_flags_scarce_ones_by_default():
+    with pytest.warns(UserWarning, match=r"class '0' \(6\), '1' \(3\)"):
+        report = per_class_report_from_confusion([[5, 1], [0, 3]])
+    assert report.index.tolist() == [0, 1]
+    assert report.loc[1, "tpr"] == 1.0 and report.loc[0, "tpr"] == 5 / 6

@@ -1,8 +1,13 @@
+import math
+import warnings
+
 import numpy as np
 import pytest
 import torch
 
 from sklearn_lipnet import Augmentation
+
+from ._bars import tilts, vertical_bars
 
 OFF = dict(
     rotation=0, shear=0, shift=0, zoom=None, horizontal_flip=False, vertical_flip=False
@@ -48,11 +53,14 @@ def test_from_param_dict_overrides_defaults():
 @pytest.mark.parametrize(
     "param, match",
     [
-        ({"spin": 3}, "unknown transformations"),
-        ({"rotation": -5}, "rotation must be a finite number"),
-        ({"zoom": (1.2, 0.8)}, "0 < low <= high"),
-        ({"zoom": 0.5}, "pair"),
-        ("yes", "must be True, False"),
+        ({"spin": 3}, "augment has unknown transformations"),
+        ({"rotation": -5}, "augment.rotation must be a finite number"),
+        ({"shear": math.inf}, "augment.shear must be a finite number"),
+        ({"zoom": (1.2, 0.8)}, r"augment.zoom must satisfy 0 < low <= high"),
+        ({"zoom": (0, 1)}, "augment.zoom must satisfy 0 < low <= high"),
+        ({"zoom": (0.8, math.inf)}, "augment.zoom must satisfy 0 < low <= high"),
+        ({"zoom": 0.5}, r"augment.zoom must be None or a \(low, high\) pair"),
+        ("yes", "augment must be True, False"),
     ],
 )
 def test_bad_augmentation_is_refused(param, match):
@@ -60,9 +68,27 @@ def test_bad_augmentation_is_refused(param, match):
         Augmentation.from_param(param)
 
 
+@pytest.mark.parametrize("zoom", [(0.5, 1.0), (0.9, 0.9), (1.0, 1.3)])
+def test_zoom_ranges_that_are_accepted(zoom):
+    assert Augmentation.from_param({"zoom": zoom}).zoom == zoom
+
+
+def test_to_dict_gives_every_setting():
+    assert Augmentation(rotation=90, zoom=None).to_dict() == {
+        "rotation": 90,
+        "shear": 0.2,
+        "shift": 0.1,
+        "zoom": None,
+        "horizontal_flip": True,
+        "vertical_flip": True,
+    }
+
+
 def test_all_switched_off_is_the_identity():
     images = torch.rand(5, 1, 12, 12)
-    out = Augmentation(**OFF)(images, torch.Generator().manual_seed(0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # nor a word from torch
+        out = Augmentation(**OFF)(images, torch.Generator().manual_seed(0))
     torch.testing.assert_close(out, images, atol=1e-5, rtol=0)
 
 
@@ -108,6 +134,89 @@ def test_zoom_magnifies_by_at_most_the_inverse_of_the_low_end():
     assert float(growth.min()) > 0.95
     assert float(growth.max()) < 1.5625 * 1.08
     assert float(growth.max()) > 1.3
+
+
+def test_shear_tilts_a_vertical_bar_by_atan_of_the_drawn_shear():
+    X, _ = vertical_bars(200, side=32)
+    images = torch.from_numpy(X).view(-1, 1, 32, 32)
+    out = Augmentation(**{**OFF, "shear": 0.3})(
+        images, torch.Generator().manual_seed(4)
+    )
+    # A shear s moves row y sideways by s * y: the bar tilts by atan(s),
+    # with s drawn uniformly from [-0.3, 0.3].
+    tangents = np.sort(np.tan(tilts(out)))
+    uniform = np.linspace(-0.3, 0.3, len(tangents) + 1)[:-1] + 0.3 / len(tangents)
+    assert np.abs(tangents).max() <= 0.3 + 0.005
+    assert np.abs(tangents - uniform).max() < 0.06
+    # Each row only moves sideways, keeping its intensity: sheared, not
+    # rotated or zoomed.
+    torch.testing.assert_close(out.sum(dim=-1), images.sum(dim=-1), atol=1e-4, rtol=0)
+
+
+def _correlation(a, b):
+    return float(np.corrcoef(a.double().numpy(), b.double().numpy())[0, 1])
+
+
+def test_transformations_are_drawn_independently_within_their_ranges():
+    generator = torch.Generator().manual_seed(6)
+    n = 4000
+    # Rotation, shear and shift: theta = [R(angle) S(shear) | shift].
+    theta = Augmentation(**{**OFF, "rotation": 90, "shear": 0.3, "shift": 0.1})
+    theta = theta.random_matrices(n, generator, "cpu")
+    angle = torch.atan2(theta[:, 1, 0], theta[:, 0, 0])
+    shear = (theta[:, 0, 1] + torch.sin(angle)) / torch.cos(angle)
+    shift_x, shift_y = theta[:, 0, 2], theta[:, 1, 2]
+    drawn = {
+        "angle": (angle, math.pi / 2),
+        "shear": (shear, 0.3),
+        "shift_x": (shift_x, 0.2),  # affine_grid spans [-1, 1]
+        "shift_y": (shift_y, 0.2),
+    }
+    # Zoom, shift and flips: theta = [diag(scale * flip) | shift].
+    zoom_and_flips = {
+        "zoom": (0.8, 1.0),
+        "horizontal_flip": True,
+        "vertical_flip": True,
+    }
+    theta = Augmentation(**{**OFF, "shift": 0.1, **zoom_and_flips})
+    theta = theta.random_matrices(n, generator, "cpu")
+    scale = theta[:, 1, 1].abs()
+    flip_x, flip_y = torch.sign(theta[:, 0, 0]), torch.sign(theta[:, 1, 1])
+    assert float((scale - 0.9).abs().max()) <= 0.1 + 1e-6
+    assert 0.45 < float((flip_x < 0).double().mean()) < 0.55
+    assert 0.45 < float((flip_y < 0).double().mean()) < 0.55
+    for name, (values, bound) in drawn.items():
+        assert float(values.abs().max()) <= bound + 1e-5, name
+        assert float(values.abs().max()) > 0.95 * bound, name
+    pairs = [
+        (angle, shear),
+        (shear, shift_x),
+        (shift_x, shift_y),
+        (theta[:, 1, 2], scale),
+        (scale, flip_x),
+        (flip_x, flip_y),
+    ]
+    for first, second in pairs:
+        assert abs(_correlation(first, second)) < 0.1
+
+
+def test_both_flips_combine_freely():
+    images = torch.rand(400, 1, 9, 9)
+    aug = Augmentation(**{**OFF, "horizontal_flip": True, "vertical_flip": True})
+    out = aug(images, torch.Generator().manual_seed(7))
+    kinds = {
+        "none": images,
+        "left-right": images.flip(-1),
+        "top-bottom": images.flip(-2),
+        "both": images.flip(-1).flip(-2),
+    }
+    matches = {
+        kind: torch.isclose(out, expected, atol=1e-5).flatten(1).all(1)
+        for kind, expected in kinds.items()
+    }
+    assert bool(torch.stack(list(matches.values())).any(0).all())
+    for kind, match in matches.items():
+        assert 70 < int(match.sum()) < 130, kind
 
 
 def test_same_generator_seed_same_batch():

@@ -13,8 +13,10 @@ from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_validat
 from skorch.callbacks import Callback
 
 from sklearn_lipnet import LipNetClassifier
+from sklearn_lipnet.neural_network import ARCHITECTURES
 
 from .._synthetic import discs_and_rings
+from ._recording import BatchRecorder, source_rows, standardised
 
 FAST = dict(max_epochs=2, random_state=0, device="cpu")
 
@@ -61,8 +63,19 @@ def test_fit_leaves_the_global_torch_rng_alone(shapes):
 
 def test_prediction_is_never_augmented(shapes):
     X, y = shapes
-    clf = LipNetClassifier(**FAST).fit(X, y)
-    assert np.array_equal(clf.predict_proba(X), clf.predict_proba(X))
+    clf = LipNetClassifier(**FAST).fit(X, y)  # trained with augmentation
+    proba = clf.predict_proba(X)
+    # The probabilities are the network's output on the plain images ...
+    module = clf.module_.eval()
+    with torch.no_grad():
+        plain = torch.softmax(module(standardised(X)), dim=1).numpy()
+    np.testing.assert_allclose(proba, plain, rtol=1e-4, atol=1e-6)
+    # ... whatever a sample's place in the batch (a seeded augmentation of
+    # prediction batches would transform each place differently).
+    order = np.random.default_rng(0).permutation(len(X))
+    np.testing.assert_allclose(
+        clf.predict_proba(X[order]), proba[order], rtol=1e-5, atol=1e-7
+    )
 
 
 @pytest.mark.parametrize("shape", [(28, 28), (1, 28, 28)])
@@ -98,10 +111,15 @@ def test_other_image_sizes_are_resized_to_the_network_input(shapes):
 @pytest.mark.parametrize("architecture", ["lipnet1", "lipnet2", "lipnet4c", "lipnet6"])
 def test_every_architecture_fits_and_predicts(shapes, architecture):
     X, y = shapes
-    clf = LipNetClassifier(architecture, max_epochs=1, random_state=0).fit(X, y)
+    clf = LipNetClassifier(architecture, max_epochs=3, random_state=0).fit(X, y)
+    assert type(clf.module_) is ARCHITECTURES[architecture]
     expected_side = 32 if architecture == "lipnet6" else 28
     assert clf.module_.input_size == expected_side
-    assert clf.predict_proba(X[:4]).shape == (4, 2)
+    losses = clf.history_[:, "train_loss"]
+    assert losses[-1] < 0.95 * losses[0]  # it learns
+    proba = clf.predict_proba(X[:4])
+    assert proba.shape == (4, 2)
+    assert not np.allclose(proba, proba[0])  # and tells the images apart
 
 
 def test_wrong_image_size_at_predict(shapes):
@@ -245,38 +263,23 @@ def test_class_weight_balance_weighs_the_loss():
     np.testing.assert_allclose(weight, [100 / (2 * 80), 100 / (2 * 20)], rtol=1e-6)
 
 
-class _BatchRecorder(Callback):
-    """Keeps every batch the net sees, by phase."""
-
-    def initialize(self):
-        self.batches = {True: [], False: []}
-        return self
-
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        self.batches[training].append((batch[0].clone(), batch[1].clone()))
-
-
 def test_validation_is_neither_augmented_nor_rebalanced():
     X, y = discs_and_rings(n_samples=100, weights=(0.8, 0.2), seed=3)
-    recorder = _BatchRecorder()
+    recorder = BatchRecorder()
     clf = LipNetClassifier(
         max_epochs=2, train_split=0.25, callbacks=[recorder], random_state=0
     ).fit(X, y)
-    valid = recorder.batches[False]
-    valid_X = torch.cat([xb for xb, _ in valid])
-    valid_y = torch.cat([yb for _, yb in valid])
+    valid_X = recorder.images(training=False)
+    valid_y = recorder.labels(training=False)
     # each of the two epochs validates on the same untouched 25 samples
     assert len(valid_X) == 2 * 25
     torch.testing.assert_close(valid_X[:25], valid_X[25:])
     assert torch.bincount(valid_y[:25]).tolist() == [20, 5]
     # the held-out images are exactly the standardised inputs
-    X_std = torch.from_numpy(
-        ((X - X.mean()) / X.std()).reshape(-1, 1, 28, 28).astype(np.float32)
-    )
-    matches = [(X_std - image).abs().amax(dim=(1, 2, 3)).min() for image in valid_X]
-    assert max(matches) < 1e-4
+    _, distance = source_rows(valid_X, standardised(X))
+    assert distance.max() < 1e-4
     # training batches: 75 samples (60 + 15) oversampled to 60 + 60, augmented
-    train_y = torch.cat([yb for _, yb in recorder.batches[True]])
+    train_y = recorder.labels(training=True)
     assert torch.bincount(train_y).tolist() == [2 * 60, 2 * 60]
     assert len(clf.history_) == 2
 

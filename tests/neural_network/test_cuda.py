@@ -60,3 +60,15 @@ def test_augmentation_runs_on_the_gpu(shapes):
     generator = torch.Generator(device="cuda").manual_seed(0)
     out = Augmentation()(images, generator)
     assert out.is_cuda and out.shape == images.shape
+
+
+def test_a_model_file_from_a_gpu_fit_loads_on_the_gpu(shapes, tmp_path):
+    from sklearn_lipnet import load_model, save_model
+
+    X, y = shapes
+    clf = LipNetClassifier(max_epochs=1, random_state=0).fit(X, y)
+    save_model(clf, tmp_path / "m.lipnet")
+    loaded = load_model(tmp_path / "m.lipnet")
+    assert str(loaded.net_.device) == "cuda"
+    assert next(loaded.module_.parameters()).is_cuda
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-5)

@@ -1,4 +1,5 @@
 import numpy as np
+import pandas as pd
 import pytest
 from imblearn.over_sampling import SMOTE, RandomOverSampler
 from imblearn.pipeline import Pipeline
@@ -17,6 +18,7 @@ from sklearn_lipnet import (
 )
 
 from .._particle_shapes import vesicle_table
+from .._synthetic import three_shapes
 
 
 @pytest.fixture(scope="module")
@@ -166,15 +168,54 @@ def test_one_cross_validate_call_compares_svm_and_lipnet(data):
     pipelines = {
         "svm": make_svm_pipeline(),
         "lipnet": make_lipnet_pipeline(
-            "lipnet1", max_epochs=2, device="cpu", random_state=0
+            "lipnet1", max_epochs=4, device="cpu", random_state=0
         ),
     }
+    test_folds = {}
     for name, pipeline in pipelines.items():
         scores = cross_validate(
-            pipeline, table, y, cv=cv, scoring="balanced_accuracy", error_score="raise"
+            pipeline,
+            table,
+            y,
+            cv=cv,
+            scoring="balanced_accuracy",
+            error_score="raise",
+            return_indices=True,
         )
-        assert scores["test_score"].shape == (3,), name
-        assert np.all(np.isfinite(scores["test_score"])), name
+        # One versus three membranes: both models must tell them apart on
+        # every held-out fold (chance is 0.5).
+        assert scores["test_score"].min() >= 0.75, name
+        test_folds[name] = [idx.tolist() for idx in scores["indices"]["test"]]
+    assert test_folds["svm"] == test_folds["lipnet"]  # the same particles
+
+
+def test_probability_columns_belong_to_their_classes_in_both_pipelines(data):
+    table, y = data
+    assert y[0] == max(y)  # the first label sorts last
+    pipelines = {
+        "lipnet": make_lipnet_pipeline(
+            max_epochs=4, augment=False, device="cpu", random_state=0
+        ),
+        "svm": make_svm_pipeline(probability=True, random_state=0),
+    }
+    for name, pipeline in pipelines.items():
+        proba = pipeline.fit(table, y).predict_proba(table)
+        assert pipeline.classes_.tolist() == ["multilamellar", "unilamellar"], name
+        true_column = np.searchsorted(pipeline.classes_, y)
+        np.testing.assert_array_equal(proba.argmax(axis=1), true_column, err_msg=name)
+
+
+def test_lipnet_pipeline_columns_follow_classes_with_three_classes():
+    X, y = three_shapes()
+    table = pd.DataFrame({"image": list(X.reshape(len(X), 28, 28))})
+    pipeline = make_lipnet_pipeline(
+        mode="surrounding", max_epochs=6, augment=False, device="cpu", random_state=0
+    ).fit(table, y)
+    assert pipeline.classes_.tolist() == ["ant", "moth", "zebra"]
+    proba = pipeline.predict_proba(table)
+    np.testing.assert_array_equal(
+        proba.argmax(axis=1), np.searchsorted(pipeline.classes_, y)
+    )
 
 
 @pytest.mark.parametrize(
