@@ -1,4 +1,7 @@
-"""The ``lipnet`` command line: benchmark, train, predict, generate."""
+"""The ``lipnet`` command line.
+
+Subcommands: benchmark, train, predict, analyze, explain, export, generate.
+"""
 
 from ._main import build_parser, main
 
