@@ -57,6 +57,9 @@ def _interrupt_after_the_first_epoch(argv, cwd, marker=EPOCH_ROW, stream="stdout
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # The command gets Ctrl-C as at a terminal, even where this test run
+        # was started with SIGINT ignored (in the background).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         for line in getattr(process, stream):

@@ -32,7 +32,7 @@ class _StopAtEpoch(Callback):
             raise KeyboardInterrupt
 
 
-def test_ctrl_c_during_fit_is_raised_not_swallowed():
+def test_ctrl_c_during_fit_is_raised_not_swallowed(ctrl_c):
     # skorch's partial_fit catches KeyboardInterrupt and returned the
     # half-trained net as if training had ended.
     X, y = discs_and_rings(40)

@@ -72,7 +72,7 @@ def test_a_finished_folder_replaces_the_old_one_as_a_whole(tmp_path):
     assert os.stat(report).st_mode == os.stat(plain).st_mode
 
 
-def test_ctrl_c_is_held_back_until_the_renames_are_done():
+def test_ctrl_c_is_held_back_until_the_renames_are_done(ctrl_c):
     done = []
     with pytest.raises(KeyboardInterrupt):
         with deferred_interrupts():
