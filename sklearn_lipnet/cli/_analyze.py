@@ -172,14 +172,6 @@ def _prepare_out(out, overwrite):
     return out
 
 
-def _duration(seconds):
-    minutes, seconds = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return (
-        f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-    )
-
-
 def _report_order(classes):
     """The thesis's class order where the model has a thesis problem's classes."""
     from ..datasets import CLASSES
@@ -198,6 +190,7 @@ def run(args):
 
     from ..datasets import list_micrographs
     from ..experiments import (
+        format_duration,
         rebalanced_training,
         summarize_samples,
         write_analysis_report,
@@ -287,7 +280,7 @@ def run(args):
         found = "skipped" if result["error"] else f"{len(result['rows'])} particles"
         log(
             f"[{done}/{len(tasks)}] {name}: {found} ({result['seconds']:.1f} s); "
-            f"{_duration(elapsed)} elapsed, ~{_duration(left)} left"
+            f"{format_duration(elapsed)} elapsed, ~{format_duration(left)} left"
         )
     wall = time.perf_counter() - start
     # Listed order, not the order in which parallel workers finished.

@@ -37,7 +37,7 @@ from ._presets import (
     resolve_precision,
     scaled_learning_rate,
 )
-from ._progress import EpochProgress, Progress
+from ._progress import EpochProgress, Progress, format_duration
 from ._report import check_report_folder, format_results, write_report
 from ._samples import class_fractions, size_statistics, summarize_samples
 from ._thesis_results import TABLE_NUMBERS, thesis_confusion
@@ -56,6 +56,7 @@ __all__ = [
     "class_order",
     "compare_models",
     "draw_overlay",
+    "format_duration",
     "format_results",
     "plot_size_histograms",
     "rebalanced_training",

@@ -10,12 +10,31 @@ import time
 
 from skorch.callbacks import Callback
 
-__all__ = ["EpochProgress", "Progress"]
+__all__ = ["EpochProgress", "Progress", "format_duration"]
 
 
-def _clock(seconds):
-    seconds = int(round(seconds))
-    return f"{seconds // 60}:{seconds % 60:02d}"
+def format_duration(seconds):
+    """``m:ss``, or ``h:mm:ss`` from an hour on, of a time in seconds.
+
+    Parameters
+    ----------
+    seconds : float
+
+    Returns
+    -------
+    text : str
+
+    Examples
+    --------
+    >>> from sklearn_lipnet.experiments import format_duration
+    >>> format_duration(75), format_duration(3725)
+    ('1:15', '1:02:05')
+    """
+    minutes, seconds = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}"
+    return f"{minutes}:{seconds:02d}"
 
 
 class Progress:
@@ -88,9 +107,10 @@ class Progress:
         elapsed = time.perf_counter() - self.start
         fraction = self.done / self.total
         label = f"[{self.context}] {self.label}" if self.context else self.label
-        text = f"{label}  {100 * fraction:3.0f} %  {_clock(elapsed)} elapsed"
+        text = f"{label}  {100 * fraction:3.0f} %  {format_duration(elapsed)} elapsed"
         if 0 < fraction < 1:
-            text += f", about {_clock(elapsed * (1 - fraction) / fraction)} left"
+            left = elapsed * (1 - fraction) / fraction
+            text += f", about {format_duration(left)} left"
         return text
 
     def _show(self, force=False):

@@ -88,8 +88,7 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
     n_jobs : int, default=None
         Parallel jobs (joblib semantics) for the automatic segmentation and
         for preparing the images; the result does not depend on it. Worth
-        it from a few thousand particles on (the preparation takes about
-        0.3-0.6 ms per particle on one core).
+        it from a few thousand particles on: fewer stay in this process.
 
     Attributes
     ----------
