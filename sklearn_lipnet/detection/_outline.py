@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 from scipy import ndimage as ndi
 
+from ..segmentation._filters import along_rays
 from ..segmentation._particle import fill_outline, ring_outline
 
 N_ANGLES = 180
@@ -85,23 +86,6 @@ class Outline:
         )
 
 
-def _along_rays(image, origin, angles, distance, cval=np.nan):
-    """``image`` at ``distance`` (per ray, or rays x samples) along each ray."""
-    distance = np.asarray(distance)
-    if distance.ndim == 1:
-        distance = distance[None, :]
-    return ndi.map_coordinates(
-        image,
-        [
-            origin[0] + np.sin(angles)[:, None] * distance,
-            origin[1] + np.cos(angles)[:, None] * distance,
-        ],
-        order=1,
-        mode="constant",
-        cval=cval,
-    )
-
-
 def _region_reach(regions, label, factor, origin, angles, max_radius, image_shape):
     """Per ray, the distance (full-resolution pixels) at which a region ends.
 
@@ -161,7 +145,7 @@ def _classify(smooth, outline, pixel_size_nm):
         steps = np.arange(*bounds_nm, min(1.0, pixel_size_nm)) / pixel_size_nm
         return radii[:, None] + steps
 
-    outside = _along_rays(smooth, origin, angles, band(_OUTSIDE))
+    outside = along_rays(smooth, origin, angles, band(_OUTSIDE))
     if not np.isfinite(outside).any():
         return None
     background = np.nanmedian(outside)
@@ -169,7 +153,7 @@ def _classify(smooth, outline, pixel_size_nm):
         return None
 
     def depth(distance):
-        values = _along_rays(smooth, origin, angles, distance)
+        values = along_rays(smooth, origin, angles, distance)
         return np.log(background / np.clip(values, 1e-3, None))
 
     with warnings.catch_warnings():  # rays wholly outside the micrograph
@@ -197,7 +181,7 @@ def _membrane_score(darkness, outline, sigma):
     """
     depth = np.arange(0, 4 * sigma + 1, max(sigma / 2, 0.5))
     distance = np.maximum(outline.radii[:, None] - depth, 0)
-    strength = _along_rays(darkness, outline.origin, outline.angles, distance)
+    strength = along_rays(darkness, outline.origin, outline.angles, distance)
     visible = np.isfinite(strength).all(axis=1)
     if visible.sum() < 0.25 * len(visible):
         return 0.0

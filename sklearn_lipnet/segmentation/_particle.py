@@ -3,6 +3,8 @@
 import numpy as np
 from scipy import ndimage as ndi
 
+from ._filters import along_rays, median_of, membrane_darkness
+
 #: Smallest side of an image the automatic segmentation works on, in pixels.
 MIN_SIDE = 8
 # Darkness, in noise standard deviations, that marks a membrane; the search
@@ -16,77 +18,6 @@ _MIN_COVERAGE = 0.6
 def _sigma_for(shape):
     """Default width of the finest structures kept, for an image of ``shape``."""
     return float(np.clip(min(shape) / 150, 1, 4))
-
-
-def _membrane_darkness(image, sigma):
-    """Band-pass of the image, positive on thin dark lines, in noise units.
-
-    The difference of two Gaussians removes the slowly varying background
-    (ice thickness) and keeps structures about ``sigma`` to ``4 * sigma``
-    pixels wide. The unit is the noise level, estimated robustly on the
-    image border (in a cut-out mostly surrounding), but at least 5 % of the
-    strongest structure's darkness.
-    """
-    dog = ndi.gaussian_filter(image, 4 * sigma) - ndi.gaussian_filter(image, sigma)
-    height, width = image.shape
-    band = max(3, min(height, width) // 10)
-    border = np.concatenate(
-        [
-            dog[:band].ravel(),
-            dog[-band:].ravel(),
-            dog[band:-band, :band].ravel(),
-            dog[band:-band, -band:].ravel(),
-        ]
-    )
-    median = _median(border)
-    spread = 1.4826 * _median(np.abs(border - median))
-    # Nearly noiseless images: measure darkness against the strongest
-    # structure instead, or a faint membrane would drown beside dense content.
-    spread = max(spread, 0.05 * _percentile(np.abs(dog - median).ravel(), 99.9))
-    if not spread > 0:  # a blank image
-        spread = 1.0
-    return (dog - median) / spread
-
-
-def _median(values):
-    """``np.median`` of a 1-D array, bit for bit, several times faster.
-
-    numpy partitions around both middle elements (and the last, to look for
-    NaN) at once, which is slow; one partition and a maximum find the same
-    elements, and the same ``np.mean`` of them gives the same value.
-    """
-    middle = values.size // 2
-    part = np.partition(values, middle)
-    if values.size % 2:
-        return np.mean(part[middle : middle + 1])
-    return np.mean(np.array([part[:middle].max(), part[middle]], dtype=part.dtype))
-
-
-def _percentile(values, q):
-    """``np.percentile(values, q)`` of a 1-D float32 array, bit for bit.
-
-    The same virtual index, neighbours and interpolation (numpy's "linear"
-    method, ``q`` a Python float) as numpy, with the neighbours found by one
-    partition and a minimum instead of numpy's slower partition around
-    several elements. Other dtypes go to numpy.
-    """
-    if values.dtype != np.float32 or not isinstance(q, float):
-        return np.percentile(values, q)
-    n = values.size
-    quantile = np.true_divide(q, 100)
-    virtual = n * quantile + (1 + quantile * (1 - 1 - 1)) - 1
-    if virtual >= n - 1:
-        return values.max()
-    if virtual < 0:
-        return values.min()
-    below = int(np.floor(virtual))
-    part = np.partition(values, below)
-    previous, following = part[below], part[below + 1 :].min()
-    gamma = float(virtual - below)
-    difference = following - previous
-    if gamma >= 0.5:
-        return following - difference * (1 - gamma)
-    return previous + difference * gamma
 
 
 def _hysteresis(image, low, high):
@@ -163,7 +94,7 @@ def _outermost_ring(outer, inside=None):
     else:
         typical = np.array(
             [
-                _median(radii[found]) if found.any() else -1
+                median_of(radii[found]) if found.any() else -1
                 for radii, found in zip(outer, seen)
             ]
         )
@@ -173,7 +104,7 @@ def _outermost_ring(outer, inside=None):
     rings = np.flatnonzero(coverage >= _MIN_COVERAGE)
     if len(rings) == 0:
         return None
-    typical = [_median(outer[ring][seen[ring]]) for ring in rings]
+    typical = [median_of(outer[ring][seen[ring]]) for ring in rings]
     return outer[rings[int(np.argmax(typical))]]
 
 
@@ -232,6 +163,12 @@ def segment_particle(image, *, sigma=None, n_angles=180):
 
 def _segment(image, *, sigma=None, n_angles=180):
     """:func:`segment_particle`, also telling whether a closed ring was found."""
+    mask, found, _ = _segment_with_darkness(image, sigma=sigma, n_angles=n_angles)
+    return mask, found
+
+
+def _segment_with_darkness(image, *, sigma=None, n_angles=180):
+    """:func:`_segment`, and the band-pass it worked on (for the mask check)."""
     image = np.asarray(image, dtype=np.float32)
     if image.ndim != 2 or min(image.shape) < MIN_SIDE:
         raise ValueError(
@@ -241,19 +178,19 @@ def _segment(image, *, sigma=None, n_angles=180):
     height, width = image.shape
     if sigma is None:
         sigma = _sigma_for(image.shape)
-    darkness = _membrane_darkness(image, sigma)
+    darkness = membrane_darkness(image, sigma)
     centre = ((height - 1) / 2, (width - 1) / 2)
     angles, outer, found = ring_outline(
         darkness, centre, min(height, width) / 2, n_angles=n_angles
     )
-    return fill_outline(image.shape, centre, angles, outer), found
+    return fill_outline(image.shape, centre, angles, outer), found, darkness
 
 
 def ring_outline(darkness, centre, max_radius, *, n_angles=180):
     """Outer edge of the outermost closed membrane around ``centre``.
 
     The polar half of :func:`segment_particle`: ``darkness`` (membranes
-    positive, in noise units, e.g. from :func:`_membrane_darkness`) is
+    positive, in noise units, e.g. from :func:`membrane_darkness`) is
     resampled along ``n_angles`` rays of length ``max_radius`` pixels from
     ``centre`` (zero beyond the array), thresholded with hysteresis, and the
     outermost ring seen in most of the directions in which the array
@@ -270,19 +207,9 @@ def ring_outline(darkness, centre, max_radius, *, n_angles=180):
         Whether a closed ring was found; if not, ``outer`` is the set seen
         in most directions, or the circle of radius ``max_radius``.
     """
-    centre_row, centre_col = centre
     radii = np.arange(0, max_radius, dtype=np.float32)
     angles = np.linspace(0, 2 * np.pi, n_angles, endpoint=False)
-    polar = ndi.map_coordinates(
-        darkness,
-        [
-            centre_row + np.sin(angles)[:, None] * radii,
-            centre_col + np.cos(angles)[:, None] * radii,
-        ],
-        order=1,
-        mode="constant",
-        cval=np.nan,
-    )
+    polar = along_rays(darkness, centre, angles, radii)
     inside = np.isfinite(polar)
     polar[~inside] = 0
     # Membranes run along the angle axis of the polar map: average along it.

@@ -14,7 +14,8 @@ from joblib import Parallel, delayed
 from scipy import ndimage as ndi
 
 from ..utils import as_particle_table
-from ._particle import _membrane_darkness, _segment, _sigma_for
+from ._filters import membrane_darkness
+from ._particle import _segment_with_darkness, _sigma_for
 
 __all__ = ["SegmentationQuality", "checked_masks", "segmentation_quality"]
 
@@ -120,11 +121,15 @@ def segmentation_quality(image, mask, *, closed=True, sigma=None):
         raise ValueError("segmentation_quality needs a non-empty mask.")
     if sigma is None:
         sigma = _sigma_for(image.shape)
-    darkness = _membrane_darkness(image, sigma)
+    return _quality_of(mask, closed, membrane_darkness(image, sigma))
+
+
+def _quality_of(mask, closed, darkness):
+    """The check of ``mask`` on the band-pass ``darkness`` of its image."""
     # The segmentation puts the outline on the membrane's outer edge, so the
     # membrane runs through the mask's outermost pixels.
     band = mask & ~ndi.binary_erosion(mask, iterations=_BAND_WIDTH)
-    disc_area = np.pi * (min(image.shape) / 2) ** 2
+    disc_area = np.pi * (min(mask.shape) / 2) ** 2
     return SegmentationQuality(
         closed=bool(closed),
         outline_contrast=float(np.median(darkness[band])),
@@ -133,8 +138,10 @@ def segmentation_quality(image, mask, *, closed=True, sigma=None):
 
 
 def _segment_and_check(image):
-    mask, closed = _segment(image)
-    return mask, segmentation_quality(image, mask, closed=closed)
+    # The check reuses the segmentation's band-pass instead of computing it
+    # again.
+    mask, closed, darkness = _segment_with_darkness(image)
+    return mask, _quality_of(mask, closed, darkness)
 
 
 def checked_masks(table, n_jobs=None):

@@ -8,11 +8,10 @@ from scipy.sparse.csgraph import connected_components
 from skimage.draw import polygon_perimeter
 from skimage.filters import apply_hysteresis_threshold
 
+from sklearn_lipnet.segmentation._filters import along_rays, median_of, percentile_of
 from sklearn_lipnet.segmentation._particle import (
     _fill_holes,
     _hysteresis,
-    _median,
-    _percentile,
     _polygon_outline,
     _wrap_labels,
 )
@@ -26,15 +25,15 @@ def test_median_and_percentile_equal_numpy_bit_for_bit():
         )
         if rng.random() < 0.3:  # ties
             values = np.round(values)
-        median = _median(values)
+        median = median_of(values)
         assert median == np.median(values) and median.dtype == np.float32
         for q in (99.9, 99.0, 50.0, 1.0, 0.0, 100.0, 37.3):
-            percentile = _percentile(values, q)
+            percentile = percentile_of(values, q)
             assert percentile == np.percentile(values, q)
             assert percentile.dtype == np.percentile(values, q).dtype
     integers = rng.integers(0, 50, 40)
-    assert _median(integers) == np.median(integers)
-    assert _median(integers[:-1]) == np.median(integers[:-1])
+    assert median_of(integers) == np.median(integers)
+    assert median_of(integers[:-1]) == np.median(integers[:-1])
 
 
 def test_hysteresis_equals_scikit_image():
@@ -105,3 +104,33 @@ def test_fill_holes_equals_scipy_on_any_mask():
         np.testing.assert_array_equal(
             _fill_holes(outline), ndi.binary_fill_holes(outline)
         )
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.uint8])
+def test_along_rays_equals_map_coordinates(dtype):
+    rng = np.random.default_rng(3)
+    for shape in [(2, 2), (7, 13), (40, 31)]:
+        image = (rng.random(shape) * 200).astype(dtype)
+        origin = (rng.uniform(-2, shape[0] + 1), rng.uniform(-2, shape[1] + 1))
+        angles = rng.uniform(0, 2 * np.pi, 50)
+        distances = np.r_[0.0, rng.uniform(0, 30, 40), 0.5, 1.0]
+        # Points exactly on the last row and column are inside, as for scipy.
+        angles[:2] = [np.pi / 2, 0.0]
+        distances[-2:] = [shape[0] - 1 - origin[0], shape[1] - 1 - origin[1]]
+        expected = ndi.map_coordinates(
+            image.astype(np.float64),
+            [
+                origin[0] + np.sin(angles)[:, None] * distances,
+                origin[1] + np.cos(angles)[:, None] * distances,
+            ],
+            order=1,
+            mode="constant",
+            cval=np.nan,
+        )
+        found = along_rays(image, origin, angles, distances)
+        assert found.shape == (50, distances.size)
+        np.testing.assert_array_equal(np.isnan(found), np.isnan(expected))
+        tolerance = 1e-4 if dtype == np.float32 else 1e-9
+        np.testing.assert_allclose(found, expected, rtol=tolerance, atol=tolerance)
+    per_ray = along_rays(image, (20.0, 15.0), angles[:3], rng.uniform(0, 9, (3, 4)), 0)
+    assert per_ray.shape == (3, 4)

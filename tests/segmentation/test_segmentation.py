@@ -116,3 +116,26 @@ def test_particle_features_name_the_images_too_small_to_segment():
     )
     with pytest.raises(ValueError, match="8 x 8 pixels.*particle 'tiny'"):
         ParticleFeatures("thesis").fit(table).transform(table)
+
+
+def test_half_resolution_band_pass_equals_the_full_difference_of_gaussians():
+    from scipy import ndimage as ndi
+
+    from sklearn_lipnet.segmentation._filters import membrane_darkness
+
+    rng = np.random.default_rng(0)
+    for shape, sigma in [((140, 160), 1.0), ((95, 96), 1.5), ((201, 150), 2.0)]:
+        image, _ = ring_image(shape, radius=30, seed=int(rng.integers(100)))
+        # A slowly varying background (ice thickness) that the band-pass removes.
+        image = image + np.linspace(0, 60, shape[1])[None, :]
+        image = image.astype(np.float32)
+        full = ndi.gaussian_filter(image, 4 * sigma) - ndi.gaussian_filter(image, sigma)
+        found = membrane_darkness(image, sigma)
+        # Same unit and offset: compare after putting the full one in noise units.
+        slope, offset = np.polyfit(full.ravel(), found.ravel(), 1)
+        residual = found - (slope * full + offset)
+        # In noise units, where the membrane is above 15 and the threshold
+        # 1.75: a fraction of the noise, most at the image's edges.
+        assert found.max() > 15
+        assert residual.std() < 0.06
+        assert np.abs(residual).max() < 0.5
