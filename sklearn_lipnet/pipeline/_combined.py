@@ -40,7 +40,7 @@ def _feature_step(features, n_jobs):
 def make_hybrid_pipeline(
     architecture="lipnet4",
     *,
-    features="thesis",
+    features="auto",
     mode="auto",
     size=None,
     scale="fit",
@@ -81,10 +81,13 @@ def make_hybrid_pipeline(
     architecture : {"lipnet1", "lipnet2", "lipnet4", "lipnet4c", "lipnet6"}, \
             default="lipnet4"
         The LipNet of the image branch.
-    features : "thesis", "all", list of str or ParticleFeatures, \
-            default="thesis"
-        The features of the feature branch (see :func:`make_svm_pipeline`);
-        ``"thesis"`` is the SVM's set.
+    features : "auto", "thesis", "all", "mask_free", list of str or \
+            ParticleFeatures, default="auto"
+        The features of the feature branch, as in :func:`make_svm_pipeline`:
+        ``"auto"`` is the thesis's set where every training particle has an
+        expert mask, and adds the features that need no mask, with every
+        automatic mask checked, where some have none (measured in
+        ``docs/real_data.md``).
     mode : {"auto", "surrounding", "cropped", "masked"}, default="auto"
         Input mode of the images (see
         :class:`~sklearn_lipnet.ParticlePreprocessor`).

@@ -160,3 +160,21 @@ def test_stacking_defaults_are_the_thesis_pipelines():
     assert stacking.final_estimator.class_weight == "balanced"
     assert (stacking.cv.n_splits, stacking.cv.shuffle) == (3, True)
     assert make_stacking_classifier().cv.shuffle is False
+
+
+def test_hybrid_default_features_add_the_mask_free_ones_without_masks(data):
+    table, y = data
+    with_masks = make_hybrid_pipeline(**FAST).fit(table, y)
+    without = make_hybrid_pipeline(**FAST).fit(table.drop(columns="mask"), y)
+
+    def feature_names(pipeline):
+        union = pipeline.named_steps["union"]
+        return union.named_transformers["features"].named_steps["features"].features_
+
+    assert feature_names(with_masks) == ParticleFeatures("thesis").fit(table).features_
+    names = feature_names(without)
+    assert "ring_profile" in names and "mask_trusted" in names
+    n_features = ParticleFeatures(names).fit(table).n_features_out_
+    assert without.named_steps["hybrid"].module_.feature_branch[0].in_features == (
+        n_features
+    )
