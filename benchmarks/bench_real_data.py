@@ -452,10 +452,12 @@ def main():
             }
         )
         lipnets = {m for m in wanted if m.startswith(("lipnet", "hybrid"))}
-        predictions = lipnet_family(lipnets, args, table, y, splits) if lipnets else {}
         with warnings.catch_warnings():
             # Automatic masks that fail their check are reported per fold.
             warnings.simplefilter("ignore", UserWarning)
+            predictions = {}
+            if lipnets:
+                predictions = lipnet_family(lipnets, args, table, y, splits)
             for model in wanted:
                 if model not in lipnets:
                     predictions[model] = other_predictions(model, table, y, splits)

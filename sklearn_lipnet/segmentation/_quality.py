@@ -21,10 +21,10 @@ __all__ = ["SegmentationQuality", "checked_masks", "segmentation_quality"]
 
 #: Median band-pass darkness along the outline, in noise units, from which a
 #: membrane is taken to run along it. On 400 cut-outs of the hard regime of
-#: make_liposomes (benchmarks/results/real_data_segmentation.md), the 78 %
+#: make_liposomes (benchmarks/results/real_data_segmentation.md), the 79 %
 #: of the automatic masks trusted overlap the true particle by a median 0.91
-#: (intersection over union; a tenth below 0.76), the others by 0.75 (a
-#: tenth below 0.09).
+#: (intersection over union; a tenth below 0.75), the others by 0.78 (a
+#: tenth below 0.10).
 MIN_OUTLINE_CONTRAST = 1.0
 #: Smallest trustworthy mask, as a fraction of the cut-out's inscribed disc.
 MIN_AREA_FRACTION = 0.05
