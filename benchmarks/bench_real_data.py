@@ -41,6 +41,7 @@ check of automatic masks goes to ``real_data_segmentation.{json,md}``.
 
 import argparse
 import datetime
+import fcntl
 import json
 import time
 import warnings
@@ -479,16 +480,20 @@ def main():
                 flush=True,
             )
     # Another run may have written its models meanwhile (one per problem in
-    # parallel): merge this run's entries into what is on disk now.
-    if path.exists() and not args.fresh:
-        on_disk = json.loads(path.read_text())
-        for data_name, data in results["data_sets"].items():
-            merged = on_disk["data_sets"].setdefault(data_name, {"models": {}})
-            merged.update({k: v for k, v in data.items() if k != "models"})
-            merged["models"].update({m: data["models"][m] for m in ran[data_name]})
-        results = on_disk
-    results["machine"] = info
-    write_result("real_data", results, markdown(results, info))
+    # parallel): merge this run's entries into what is on disk now, one run
+    # at a time.
+    with open(RESULTS / "real_data.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.exists() and not args.fresh:
+            on_disk = json.loads(path.read_text())
+            for data_name in ran:
+                data = results["data_sets"][data_name]
+                merged = on_disk["data_sets"].setdefault(data_name, {"models": {}})
+                merged.update({k: v for k, v in data.items() if k != "models"})
+                merged["models"].update({m: data["models"][m] for m in ran[data_name]})
+            results = on_disk
+        results["machine"] = info
+        write_result("real_data", results, markdown(results, info))
 
 
 if __name__ == "__main__":
