@@ -75,6 +75,10 @@ def add_parser(commands):
     return parser
 
 
+def _every_particle_masked(table):
+    return "mask" in table.columns and bool(table["mask"].notna().all())
+
+
 def run(args):
     """Train the model the parsed ``args`` describe; return the exit status.
 
@@ -102,6 +106,13 @@ def run(args):
             "--model svm (its probabilities are calibrated by 5-fold cross-validation)",
         )
     log = logger(args)
+    if args.model.startswith("lipnet") and not _every_particle_masked(table):
+        log(
+            "Note: these particles have no expert masks. On small cut-outs without "
+            "masks the hybrid (--model hybrid: the network with the hand-made "
+            "features) and the SVM (--model svm) did clearly better than the "
+            "network alone; see docs/real_data.md."
+        )
     log(f"Training {display_name(args.model)} on {len(y)} particles from {args.data}")
     args.probability = True
     model = build_model(args.model, args, verbose=int(not args.quiet)).fit(table, y)

@@ -100,3 +100,18 @@ def test_benchmark_compares_the_hybrid_and_a_fixed_scale_network(tmp_path):
     assert (
         settings["fixed-scale canvas"] == "40 px, the largest training particle's side"
     )
+
+
+def test_train_points_to_the_hybrid_and_svm_when_masks_are_missing(tmp_path, capsys):
+    note = "these particles have no expert masks"
+    for masks in (True, False):
+        table, y = make_liposomes(24, problem="encapsulation", random_state=1)
+        if not masks:
+            table = table.drop(columns="mask")
+        folder = tmp_path / f"masks-{masks}"
+        save_particles(table, y, folder)
+        argv = ["train", "--data", str(folder), "--out", str(folder / "m.lipnet")]
+        assert main([*argv, "--epochs", "1", "--device", "cpu"]) == 0
+        out = capsys.readouterr().out
+        assert (note in out) is not masks
+        assert "--model hybrid" in out or masks
