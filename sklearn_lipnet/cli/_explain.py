@@ -103,6 +103,14 @@ def run(args):
     steps = [step for _, step in getattr(model, "steps", [])]
     is_lipnet = isinstance(final, LipNetClassifier) and final.input_layout_ == "image"
     has_features = any(isinstance(step, ParticleFeatures) for step in steps)
+    if isinstance(final, LipNetClassifier) and final.input_layout_ != "image":
+        raise CommandError(
+            f"{args.model} holds a hybrid network (image and hand-made features "
+            "in one model); lipnet explain draws figures for networks on the "
+            "image alone and for the feature SVM only. Train one of those "
+            "(--model lipnet4 or --model svm) on the same folder to see what it "
+            "looks at."
+        )
     if not (is_lipnet or has_features):
         raise CommandError(
             f"{args.model} holds neither a LipNet image network nor a feature "

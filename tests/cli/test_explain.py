@@ -81,3 +81,16 @@ def test_missing_inputs_are_named(trained, tmp_path, capsys):
     argv = ["explain", "--model", str(trained / "lipnet2.lipnet"), "no/such.png"]
     assert main([*argv, "--out", str(tmp_path / "figures")]) == 2
     assert "No such file or folder: no/such.png" in capsys.readouterr().err
+
+
+def test_a_hybrid_model_is_refused_with_what_to_do(trained, tmp_path, capsys):
+    model = tmp_path / "hybrid.lipnet"
+    argv = ["train", "--data", str(trained / "particles"), "--model", "hybrid"]
+    common = ["--epochs", "1", "--device", "cpu", "--seed", "0", "--quiet"]
+    assert main([*argv, "--out", str(model), *common]) == 0
+    out = tmp_path / "figures"
+    argv = ["explain", "--model", str(model), str(trained / "particles")]
+    assert main([*argv, "--out", str(out), "--quiet"]) == 2
+    error = capsys.readouterr().err
+    assert "holds a hybrid network" in error and "--model lipnet4" in error
+    assert not out.exists()
