@@ -75,10 +75,6 @@ def add_parser(commands):
     return parser
 
 
-def _every_particle_masked(table):
-    return "mask" in table.columns and bool(table["mask"].notna().all())
-
-
 def run(args):
     """Train the model the parsed ``args`` describe; return the exit status.
 
@@ -92,6 +88,7 @@ def run(args):
     status : int
     """
     from ..persistence import save_model
+    from ..utils import has_expert_mask
 
     resolve_model_options(args, train_preset())
     # Before hours of training, not after.
@@ -106,7 +103,7 @@ def run(args):
             "--model svm (its probabilities are calibrated by 5-fold cross-validation)",
         )
     log = logger(args)
-    if args.model.startswith("lipnet") and not _every_particle_masked(table):
+    if args.model.startswith("lipnet") and not has_expert_mask(table).all():
         log(
             "Note: these particles have no expert masks. On small cut-outs without "
             "masks the hybrid (--model hybrid: the network with the hand-made "

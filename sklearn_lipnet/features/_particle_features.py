@@ -15,7 +15,13 @@ from ..segmentation._masks import (
     _segment_missing,
     _warn_not_found,
 )
-from ..utils import as_particle_table, check_labels, describe_rows, row_label
+from ..utils import (
+    as_particle_table,
+    check_labels,
+    describe_rows,
+    has_expert_mask,
+    row_label,
+)
 from ..utils._parallel import chunk_bounds
 from ._description import (
     FEATURE_NAMES,
@@ -35,12 +41,6 @@ __all__ = ["ParticleFeatures", "FEATURE_NAMES", "THESIS_FEATURES"]
 #: the check.
 AUTO_MASKLESS_FEATURES = MASK_FREE_FEATURES + THESIS_FEATURES + (MASK_CHECK,)
 PRESETS = ("all", "thesis", "mask_free", "auto")
-
-
-def _has_expert_mask(table):
-    if "mask" not in table.columns:
-        return np.zeros(len(table), dtype=bool)
-    return table["mask"].map(lambda mask: mask is not None).to_numpy(dtype=bool)
 
 
 class ParticleFeatures(TransformerMixin, BaseEstimator):
@@ -211,7 +211,7 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
             # before the features of every particle are computed.
             check_labels(y)
         has_pixel_size = "pixel_size_nm" in table.columns
-        spec = self._resolve_spec(has_pixel_size, _has_expert_mask(table).all())
+        spec = self._resolve_spec(has_pixel_size, has_expert_mask(table).all())
         self.features_ = spec.features
         # Plain data only (no custom objects), so that save_model can store
         # a fitted transformer without pickle.

@@ -12,7 +12,7 @@ from sklearn.utils.validation import check_is_fitted
 from threadpoolctl import threadpool_limits
 
 from ..segmentation import particle_masks
-from ..utils import as_particle_table, check_labels, describe_rows
+from ..utils import as_particle_table, check_labels, describe_rows, has_expert_mask
 from ..utils._parallel import chunk_bounds
 from ._cutout import prepare_image
 
@@ -23,13 +23,6 @@ MODES = ("auto", "surrounding", "cropped", "masked")
 
 #: Scales of ``ParticlePreprocessor(scale=...)``.
 SCALES = ("fit", "fixed")
-
-
-def _has_mask(table):
-    """Boolean per row: does the particle come with an expert mask?"""
-    if "mask" not in table.columns:
-        return np.zeros(len(table), dtype=bool)
-    return table["mask"].map(lambda mask: mask is not None).to_numpy(dtype=bool)
 
 
 class ParticlePreprocessor(TransformerMixin, BaseEstimator):
@@ -190,7 +183,7 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
     def _choose_mode(self, table):
         if self.mode != "auto":
             return self.mode
-        has_mask = _has_mask(table)
+        has_mask = has_expert_mask(table)
         if has_mask.any() and not has_mask.all():
             warnings.warn(
                 f"{has_mask.sum()} of {len(has_mask)} particles have expert masks; "
@@ -262,8 +255,8 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
         else:
             pixel_sizes = self._pixel_sizes(table)
         if self.mode_ != "surrounding":
-            if self.mode == "auto" and not _has_mask(table).all():
-                missing = int((~_has_mask(table)).sum())
+            if self.mode == "auto" and not has_expert_mask(table).all():
+                missing = int((~has_expert_mask(table)).sum())
                 warnings.warn(
                     f"{missing} of {len(images)} particles have no expert mask "
                     "although the ones given to fit had; they are segmented "

@@ -3,7 +3,13 @@ files written whole or not at all."""
 
 from ._environment import machine_info
 from ._files import atomic_file, replacing_folder, write_atomically
-from ._table import as_particle_table, describe_rows, is_missing, row_label
+from ._table import (
+    as_particle_table,
+    describe_rows,
+    has_expert_mask,
+    is_missing,
+    row_label,
+)
 from ._validation import check_image, check_labels, check_mask
 
 __all__ = [
@@ -13,6 +19,7 @@ __all__ = [
     "check_labels",
     "check_mask",
     "describe_rows",
+    "has_expert_mask",
     "is_missing",
     "machine_info",
     "replacing_folder",

@@ -116,6 +116,24 @@ def _as_frame(X):
     return pd.DataFrame({"image": list(X)})
 
 
+def has_expert_mask(table):
+    """Per row of a particle table: does the particle come with an expert mask?
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        Particle table; a missing ``mask`` column or cell (None, NaN) means
+        no mask.
+
+    Returns
+    -------
+    has_mask : ndarray of bool, shape (n_rows,)
+    """
+    if "mask" not in table.columns:
+        return np.zeros(len(table), dtype=bool)
+    return ~table["mask"].map(is_missing).to_numpy(dtype=bool)
+
+
 def as_particle_table(X):
     """Validate a particle table, or build one from a sequence of images.
 

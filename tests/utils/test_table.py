@@ -3,7 +3,7 @@ import pandas as pd
 import pytest
 
 from sklearn_lipnet.segmentation import particle_masks
-from sklearn_lipnet.utils import as_particle_table, row_label
+from sklearn_lipnet.utils import as_particle_table, has_expert_mask, row_label
 
 
 def ring(shape=(96, 96), radius=25):
@@ -169,3 +169,15 @@ def test_particle_masks_warns_about_images_without_outline():
     ):
         masks = particle_masks(table)
     assert masks[1].any()
+
+
+def test_has_expert_mask_reads_none_and_nan_as_no_mask():
+    image, mask = ring()
+    table = pd.DataFrame(
+        {
+            "image": [image] * 4,
+            "mask": pd.Series([mask, None, np.nan, mask], dtype=object),
+        }
+    )
+    np.testing.assert_array_equal(has_expert_mask(table), [True, False, False, True])
+    assert has_expert_mask(table.drop(columns="mask")).tolist() == [False] * 4
