@@ -24,7 +24,7 @@ def membrane_darkness(image, sigma):
     (``G(4 sigma) = G(sqrt(15) sigma) * G(sigma)``; after the narrow blur
     the image holds no detail that every second pixel would alias) and
     enlarged linearly: a smooth background, off by a small fraction of
-    the noise, at about a sixth of the cost of blurring the full image.
+    the noise, for a fraction of the cost of blurring the full image.
     """
     fine = ndi.gaussian_filter(image, sigma)
     wide = ndi.gaussian_filter(fine[::2, ::2], np.sqrt(15.0) * sigma / 2)
@@ -79,8 +79,8 @@ def along_rays(image, origin, angles, distances, cval=np.nan):
     ``ndi.map_coordinates(image, ..., order=1, mode="constant", cval=cval)``
     at the points ``origin + distance * (sin(angle), cos(angle))``: bilinear
     interpolation, ``cval`` at points outside ``[0, height - 1] x [0, width
-    - 1]``. Equal to scipy's result to within float32 rounding, at about
-    half the cost (four gathers instead of scipy's general spline code).
+    - 1]``. Equal to scipy's result to within float32 rounding, and cheaper:
+    four gathers instead of scipy's general spline code.
 
     Parameters
     ----------
