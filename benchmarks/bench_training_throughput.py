@@ -10,12 +10,14 @@ and ``predict_proba``. Every rate is also given as a fraction of the
 device's peak: the network's floating-point operations per image (counted
 by :class:`torch.utils.flop_counter.FlopCounterMode`, forward and backward)
 times images per second, over the throughput of a large matrix product in
-the same precision measured on the same device.
+the same precision measured on the same device. Training rates are those of
+the epochs after the first (warm-up, compilation), prediction is timed after a
+first call.
 
 Run::
 
     python -m benchmarks.bench_training_throughput            # CPU
-    python -m benchmarks.bench_training_throughput --device cuda
+    python -m benchmarks.bench_training_throughput --device cuda --compile
 
 Writes ``benchmarks/results/training_throughput_<device>.{json,md}``.
 """
@@ -23,7 +25,6 @@ Writes ``benchmarks/results/training_throughput_<device>.{json,md}``.
 import argparse
 import statistics
 import time
-from functools import partial
 
 import numpy as np
 import torch
@@ -35,6 +36,9 @@ from sklearn_lipnet.neural_network import LipNet4
 from sklearn_lipnet.neural_network._execution import PRECISIONS, Execution
 
 from ._environment import machine_info, machine_markdown, write_result
+
+#: Images per epoch are capped at this many batches (and at --n-samples).
+STEPS_PER_EPOCH = 256
 
 
 def make_images(n_samples, side=28, n_classes=3, seed=0):
@@ -62,11 +66,17 @@ def _tensors(X, y, device):
     return X, torch.from_numpy(y).to(device)
 
 
-def plain_fit(X, y, device, epochs, batch_size, precision, seed=0):
-    """The minimal loop: tensors on the device, shuffled slices, Adam."""
+def plain_fit(X, y, device, epochs, batch_size, precision, compile=False, seed=0):
+    """The minimal loop: tensors on the device, shuffled slices, Adam.
+
+    Returns the wall time of each epoch in seconds (the device synchronised
+    at each epoch's end, as the classifier does when it records the losses).
+    """
     torch.manual_seed(seed)
     X, y = _tensors(X, y, device)
-    execution = Execution(device, precision=precision, channels_last=True)
+    execution = Execution(
+        device, precision=precision, channels_last=True, compile=compile
+    )
     model = execution.prepare_module(LipNet4(n_classes=int(y.max()) + 1).to(device))
     fused = {"fused": True} if device.startswith("cuda") else {}
     optimizer = torch.optim.Adam(
@@ -75,10 +85,13 @@ def plain_fit(X, y, device, epochs, batch_size, precision, seed=0):
     criterion = torch.nn.CrossEntropyLoss(label_smoothing=0.1)
     scaler = execution.grad_scaler()
     model.train()
+    durations = []
     for _ in range(epochs):
+        sync(device)
+        start = time.perf_counter()
         order = torch.randperm(len(X), device=device)
-        for start in range(0, len(X), batch_size):
-            batch = order[start : start + batch_size]
+        for start_row in range(0, len(X), batch_size):
+            batch = order[start_row : start_row + batch_size]
             optimizer.zero_grad()
             loss = criterion(execution.forward(model, X[batch]), y[batch])
             if scaler is None:
@@ -88,8 +101,9 @@ def plain_fit(X, y, device, epochs, batch_size, precision, seed=0):
                 scaler.scale(loss).backward()
                 scaler.step(optimizer)
                 scaler.update()
-    sync(device)
-    return model
+        sync(device)
+        durations.append(time.perf_counter() - start)
+    return durations
 
 
 def training_flops_per_image(device, precision):
@@ -120,13 +134,17 @@ def matmul_peak(device, precision, repeats=5):
     return 2 * side**3 / best
 
 
-def timed(function):
-    start = time.perf_counter()
-    result = function()
-    return time.perf_counter() - start, result
+def steady_rate(n_images, durations):
+    """Images per second over the epochs after the first.
+
+    The first epoch pays for what a longer run pays once: the compiler,
+    cuDNN's choice of algorithms, the allocator's first requests.
+    """
+    steady = durations[1:] or durations
+    return n_images * len(steady) / sum(steady)
 
 
-def measure(X, y, device, epochs, batch_size, precision, repeats):
+def measure(X, y, device, epochs, batch_size, precision, repeats, compile=False):
     """Median images/s of plain fit, our fit, our fit with defaults, predict."""
 
     def ours(**params):
@@ -135,34 +153,38 @@ def measure(X, y, device, epochs, batch_size, precision, repeats):
             batch_size=batch_size,
             lr=scaled_learning_rate(batch_size),
             precision=precision,
+            compile=compile,
             device=device,
             random_state=0,
-            iterator_valid__batch_size=max(batch_size, 1024),
+            iterator_valid__batch_size=max(batch_size, 4096),
             **params,
         )
+
+    def ours_rate(**params):
+        clf = ours(**params).fit(X, y)
+        return steady_rate(len(X), clf.net_.history[:, "dur"]), clf
+
+    def predict_rate(clf):
+        clf.predict_proba(X[: 4 * 4096])  # the compiler's inference graph
+        sync(device)
+        start = time.perf_counter()
+        clf.predict_proba(X)
+        return len(X) / (time.perf_counter() - start)
 
     like_for_like = {"augment": False, "balance": None}
     # Warm-up: CUDA context, cuDNN algorithm choice, allocator, thread pools.
     warm = min(len(X), 4 * batch_size)
-    plain_fit(X[:warm], y[:warm], device, 1, batch_size, precision)
+    plain_fit(X[:warm], y[:warm], device, 1, batch_size, precision, compile)
     ours(**like_for_like).set_params(max_epochs=1).fit(X[:warm], y[:warm])
-    times = {"plain_fit": [], "ours_fit": [], "ours_fit_defaults": [], "predict": []}
+    rates = {"plain_fit": [], "ours_fit": [], "ours_fit_defaults": [], "predict": []}
     for _ in range(repeats):
-        seconds, _ = timed(
-            lambda: plain_fit(X, y, device, epochs, batch_size, precision)
-        )
-        times["plain_fit"].append(seconds)
-        seconds, clf = timed(lambda: ours(**like_for_like).fit(X, y))
-        times["ours_fit"].append(seconds)
-        seconds, _ = timed(lambda: ours().fit(X, y))
-        times["ours_fit_defaults"].append(seconds)
-        seconds, _ = timed(partial(clf.predict_proba, X))
-        times["predict"].append(seconds)
-    median = {key: statistics.median(values) for key, values in times.items()}
-    return {
-        key: (len(X) if key == "predict" else len(X) * epochs) / seconds
-        for key, seconds in median.items()
-    }
+        durations = plain_fit(X, y, device, epochs, batch_size, precision, compile)
+        rates["plain_fit"].append(steady_rate(len(X), durations))
+        rate, clf = ours_rate(**like_for_like)
+        rates["ours_fit"].append(rate)
+        rates["ours_fit_defaults"].append(ours_rate()[0])
+        rates["predict"].append(predict_rate(clf))
+    return {key: statistics.median(values) for key, values in rates.items()}
 
 
 def main(argv=None):
@@ -175,19 +197,42 @@ def main(argv=None):
         "--batch-sizes", type=int, nargs="+", default=[32, 256, 1024, 4096]
     )
     parser.add_argument("--precisions", nargs="+", default=["fp32", "bf16"])
+    parser.add_argument(
+        "--compile",
+        action="store_true",
+        help="compile the network (both loops) with torch.compile",
+    )
     args = parser.parse_args(argv)
+    if args.compile:
+        # Every precision, batch size and train/eval mode is a graph of its
+        # own; past the compiler's default limit of 8 it would fall back to
+        # running uncompiled and time that instead.
+        torch._dynamo.config.recompile_limit = 64
     device = args.device
     on_gpu = device.startswith("cuda")
-    n_samples = args.n_samples or (131072 if on_gpu else 8192)
-    epochs = args.epochs or (2 if on_gpu else 1)
-    X, y = make_images(n_samples)
+    n_samples = args.n_samples or (65536 if on_gpu else 8192)
+    epochs = args.epochs or (3 if on_gpu else 2)
+    X_all, y_all = make_images(n_samples)
 
     rows, result_rows = [], []
     peaks = {p: matmul_peak(device, p) for p in args.precisions}
     flops = {p: training_flops_per_image(device, p) for p in args.precisions}
     for precision in args.precisions:
         for batch_size in args.batch_sizes:
-            rate = measure(X, y, device, epochs, batch_size, precision, args.repeats)
+            # Small batches are launch-bound: a few hundred steps per epoch
+            # measure them as well as thousands would.
+            n_images = min(n_samples, STEPS_PER_EPOCH * batch_size)
+            X, y = X_all[:n_images], y_all[:n_images]
+            rate = measure(
+                X,
+                y,
+                device,
+                epochs,
+                batch_size,
+                precision,
+                args.repeats,
+                compile=args.compile,
+            )
             ratio = rate["ours_fit"] / rate["plain_fit"]
             # Prediction is the forward pass alone: a third of a training step.
             peak_fit = rate["ours_fit"] * flops[precision] / peaks[precision]
@@ -196,6 +241,7 @@ def main(argv=None):
                 {
                     "precision": precision,
                     "batch_size": batch_size,
+                    "n_images": n_images,
                     "images_per_second": rate,
                     "ratio_ours_over_plain": ratio,
                     "fraction_of_peak_fit": peak_fit,
@@ -216,7 +262,9 @@ def main(argv=None):
         "device": device,
         "network": "LipNet-4, 28x28, 3 classes, channels-last",
         "n_samples": n_samples,
+        "steps_per_epoch_at_most": STEPS_PER_EPOCH,
         "epochs": epochs,
+        "compile": args.compile,
         "repeats": args.repeats,
         "learning_rate": "1e-3 * sqrt(batch / 32)",
         "torch_threads": torch.get_num_threads(),
@@ -233,10 +281,13 @@ def main(argv=None):
         f"{flops[p] / 1e6:.1f} MFLOP per training image"
         for p in args.precisions
     )
+    compiled = " (and here for `torch.compile`, used by both loops)" * args.compile
     markdown = f"""# Training and prediction throughput, LipNet-4 on {kind}
 
-Median of {args.repeats} runs; {n_samples} images x {epochs} epoch(s) per fit;
-learning rate 1e-3 x sqrt(batch / 32). "plain" is a minimal PyTorch loop with
+Median of {args.repeats} runs; {epochs} epochs per fit of at most {n_samples}
+images ({STEPS_PER_EPOCH} batches) each; training rates are over the epochs after
+the first, which pays once for warm-up{compiled}; prediction is timed
+after a first call. Learning rate 1e-3 x sqrt(batch / 32). "plain" is a minimal PyTorch loop with
 the same arithmetic; "ours" is `LipNetClassifier(augment=False,
 balance=None)`; "defaults" adds augmentation and oversampling (the data are
 balanced, so oversampling adds no images). "% peak" is FLOP/s achieved over
