@@ -20,7 +20,8 @@ def add_parser(commands):
         "particles (a folder per class or an index file with classes) also the "
         "map of its penultimate layer and the most confidently misclassified "
         "particles. The SVM: the permutation importance of its feature "
-        "families per class (needs labelled particles).",
+        "families per class; the hybrid network: the same with its image as "
+        "one more family (both need labelled particles).",
     )
     parser.add_argument("--model", required=True, help="model file from train")
     parser.add_argument(
@@ -80,7 +81,6 @@ def run(args):
     """Write the figures the parsed ``args`` ask for; return the exit status."""
     import numpy as np
 
-    from ..features import ParticleFeatures
     from ..inspection import (
         plot_activations,
         plot_embedding,
@@ -100,25 +100,18 @@ def run(args):
     model = load_model(args.model)
     table, y = read_particles(args.inputs)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
-    steps = [step for _, step in getattr(model, "steps", [])]
     is_lipnet = isinstance(final, LipNetClassifier) and final.input_layout_ == "image"
-    has_features = any(isinstance(step, ParticleFeatures) for step in steps)
-    if isinstance(final, LipNetClassifier) and final.input_layout_ != "image":
-        raise CommandError(
-            f"{args.model} holds a hybrid network (image and hand-made features "
-            "in one model); lipnet explain draws figures for networks on the "
-            "image alone and for the feature SVM only. Train one of those "
-            "(--model lipnet4 or --model svm) on the same folder to see what it "
-            "looks at."
-        )
+    is_hybrid = isinstance(final, LipNetClassifier) and not is_lipnet
+    has_features = _has_feature_step(model)
     if not (is_lipnet or has_features):
         raise CommandError(
-            f"{args.model} holds neither a LipNet image network nor a feature "
-            "pipeline; there is nothing to explain."
+            f"{args.model} holds neither a LipNet image network nor a pipeline "
+            "with hand-made features; there is nothing to explain."
         )
     if not is_lipnet and y is None:
+        kind = "A hybrid network" if is_hybrid else "A feature SVM"
         raise CommandError(
-            "A feature SVM is explained by the permutation importance of its "
+            f"{kind} is explained by the permutation importance of its "
             "features, which needs labelled particles: give one folder per "
             "class or an index file with a class column."
         )
@@ -131,6 +124,13 @@ def run(args):
         print(f"wrote {written[-1]}", flush=True)
 
     log(f"Explaining {args.model} on {len(table)} particles ...")
+    if is_hybrid:
+        log(
+            "A hybrid network: the feature importance shows how much it reads "
+            "the image (the 'images' bar) against each feature family; the "
+            "image figures (filters, saliency) are drawn for networks on the "
+            "image alone."
+        )
     if is_lipnet:
         write(plot_filters(model), "filters.png")
         write(plot_activations(model, table.iloc[:1]), "activations.png")
@@ -167,3 +167,14 @@ def run(args):
             write(plot_misclassified(model, table, y), "misclassified.png")
     log(f"{len(written)} figure(s) written to {out}")
     return 0
+
+
+def _has_feature_step(model):
+    """Whether ``feature_importance`` can read the model's features."""
+    from ..inspection._feature_importance import _feature_source
+
+    try:
+        _feature_source(model)
+    except TypeError:
+        return False
+    return True

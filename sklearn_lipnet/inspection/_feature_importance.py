@@ -1,4 +1,4 @@
-"""Which hand-made features the feature SVM needs, per class."""
+"""Which hand-made features a model needs, per class (the SVM, the hybrid)."""
 
 from numbers import Integral
 
@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.frozen import FrozenEstimator
 from sklearn.inspection import permutation_importance
 from sklearn.metrics import balanced_accuracy_score, make_scorer
+from sklearn.pipeline import FeatureUnion
 from sklearn.utils import Bunch
 from sklearn.utils.validation import check_is_fitted
 
@@ -49,28 +50,99 @@ class _GroupedFeatures(ClassifierMixin, BaseEstimator):
         return self.tail.predict(mixed)
 
 
-def _feature_step(model):
-    steps = getattr(model, "steps", None)
-    position = next(
-        (
-            k
-            for k, (_, step) in enumerate(steps or [])
-            if isinstance(step, ParticleFeatures)
-        ),
-        None,
+def _feature_source(model):
+    """Where the hand-made features of a fitted pipeline enter its classifier.
+
+    Two shapes are understood: a ``ParticleFeatures`` step followed by the
+    classifier (the feature SVM), and a ``FeatureUnion`` step one of whose
+    members is ``ParticleFeatures``, possibly followed by transformers that
+    keep its columns, such as a ``StandardScaler`` (the hybrid network, whose
+    union also holds the image).
+
+    Returns
+    -------
+    position : int
+        The step whose output the rest of the pipeline reads.
+    features_step : ParticleFeatures
+    members : list of (str, transformer, bool) or None
+        For a union: its active members in output order, each flagged when it
+        is the features' member.
+    """
+    steps = getattr(model, "steps", None) or []
+    for position, (_, step) in enumerate(steps[:-1]):
+        if isinstance(step, ParticleFeatures):
+            _check_fitted(step)
+            return position, step, None
+        if isinstance(step, FeatureUnion):
+            members, features_step = [], None
+            for name, member in step.transformer_list:
+                if member in (None, "drop"):
+                    continue
+                found = _particle_features_in(member)
+                if found is not None and features_step is None:
+                    features_step = found
+                    members.append((name, member, True))
+                else:
+                    members.append((name, member, False))
+            if features_step is not None:
+                _check_fitted(features_step)
+                return position, features_step, members
+    raise TypeError(
+        "feature_importance needs a fitted pipeline with a ParticleFeatures "
+        "step followed by a classifier (e.g. make_svm_pipeline()), or with a "
+        "FeatureUnion holding one (make_hybrid_pipeline()); got "
+        f"{type(model).__name__}."
     )
-    if position is None or position == len(steps) - 1:
-        raise TypeError(
-            "feature_importance needs a fitted pipeline with a ParticleFeatures "
-            "step followed by a classifier (e.g. make_svm_pipeline()); got "
-            f"{type(model).__name__}."
-        )
+
+
+def _particle_features_in(member):
+    """The ``ParticleFeatures`` a union member is or starts with, else None."""
+    if isinstance(member, ParticleFeatures):
+        return member
+    steps = getattr(member, "steps", None)
+    if steps and isinstance(steps[0][1], ParticleFeatures):
+        return steps[0][1]
+    return None
+
+
+def _check_fitted(features_step):
     check_is_fitted(
-        steps[position][1],
+        features_step,
         msg="feature_importance needs a fitted model: its ParticleFeatures step "
         "is not fitted yet; call fit first.",
     )
-    return position
+
+
+def _source_matrix(model, X, position, features_step, members):
+    """The matrix the tail reads, and the features' first column in it.
+
+    Also returns the other members' columns (the hybrid's image), by name.
+    """
+    for _, step in model.steps[:position]:
+        X = step.transform(X)
+    if members is None:
+        return features_step.transform(X), 0, {}
+    union = model.steps[position][1]
+    weights = union.transformer_weights or {}
+    parts, offset, others, start = [], None, {}, 0
+    for name, member, is_features in members:
+        part = np.asarray(member.transform(X), dtype=float)
+        part = part * weights.get(name, 1)
+        width = part.shape[1]
+        if is_features:
+            n_features = len(features_step.get_feature_names_out())
+            if width != n_features:
+                raise TypeError(
+                    f"feature_importance needs the union member {name!r} to keep "
+                    f"the {n_features} ParticleFeatures columns; it outputs "
+                    f"{width}."
+                )
+            offset = start
+        else:
+            others[name] = list(range(start, start + width))
+        parts.append(part)
+        start += width
+    return np.hstack(parts), offset, others
 
 
 def _groups(features_step, group):
@@ -99,11 +171,20 @@ def feature_importance(
     costs that class's recall when shuffled. Measure it on particles the
     model was not trained on.
 
+    For a hybrid network (:func:`~sklearn_lipnet.make_hybrid_pipeline`) the
+    image is one more group, named after its member of the union
+    (``"images"``): shuffling it gives each particle another particle's
+    image, so its importance says how much the network reads the image
+    against each feature family.
+
     Parameters
     ----------
     model : Pipeline
         A fitted pipeline with a ``ParticleFeatures`` step followed by the
-        classifier, e.g. :func:`~sklearn_lipnet.make_svm_pipeline`.
+        classifier, e.g. :func:`~sklearn_lipnet.make_svm_pipeline`, or with a
+        ``FeatureUnion`` holding ``ParticleFeatures`` (alone or followed by
+        steps that keep its columns, such as a scaler), e.g.
+        :func:`~sklearn_lipnet.make_hybrid_pipeline`.
     X : particle table
         Labelled particles, held out from training.
     y : array-like of shape (n_samples,)
@@ -113,7 +194,8 @@ def feature_importance(
         :data:`sklearn_lipnet.features.FEATURE_FAMILIES` (shape, moments,
         histogram, radial profile, edge profile, signal to noise, internal
         variance); ``"feature"``: each feature of ``ParticleFeatures``
-        (``"area"``, ``"histogram"``, ...) on its own.
+        (``"area"``, ``"histogram"``, ...) on its own. The other members of
+        a union (the hybrid's image) are one group each, after these.
     n_repeats : int, default=5
         Shuffles per group.
     random_state : int, RandomState instance or None, default=None
@@ -154,15 +236,18 @@ def feature_importance(
         raise ValueError(f"n_repeats must be a positive int, got {n_repeats!r}.")
     if n_repeats < 1:
         raise ValueError(f"n_repeats must be a positive int, got {n_repeats!r}.")
-    position = _feature_step(model)
-    features_step = model.steps[position][1]
-    for _, step in model.steps[:position]:
-        X = step.transform(X)
-    features = features_step.transform(X)
+    position, features_step, members = _feature_source(model)
+    features, offset, others = _source_matrix(
+        model, X, position, features_step, members
+    )
     y = np.asarray(y)
     if y.ndim != 1 or len(y) != len(features):
         raise ValueError(f"y must hold one label per particle of X ({len(features)}).")
-    groups = _groups(features_step, group)
+    groups = {
+        name: [offset + c for c in columns]
+        for name, columns in _groups(features_step, group).items()
+    }
+    groups.update(others)
     grouped = _GroupedFeatures(model[position + 1 :], features, list(groups.values()))
     scoring = {"balanced_accuracy": make_scorer(balanced_accuracy_score)}
     scoring.update(per_class_scoring(list(model.classes_), measures=("tpr",)))
@@ -189,7 +274,14 @@ def feature_importance(
         importances={name: result[name].importances for name in names},
         baseline=pd.Series(baseline, name="score"),
         columns={
-            name: [str(features_step.get_feature_names_out()[c]) for c in columns]
+            name: (
+                [f"{name}[{c - columns[0]}]" for c in columns]
+                if name in others
+                else [
+                    str(features_step.get_feature_names_out()[c - offset])
+                    for c in columns
+                ]
+            )
             for name, columns in groups.items()
         },
     )
@@ -198,7 +290,7 @@ def feature_importance(
 def plot_feature_importance(
     model, X, y, *, group="family", n_repeats=5, random_state=None, n_jobs=None
 ):
-    """What each feature family is worth to the SVM, overall and per class.
+    """What each feature family is worth to a model, overall and per class.
 
     Horizontal bars: for each family (see :func:`feature_importance`), the
     drop in balanced accuracy and in each class's true positive rate when the
@@ -208,7 +300,9 @@ def plot_feature_importance(
     ----------
     model : Pipeline
         A fitted pipeline with a ``ParticleFeatures`` step, e.g.
-        :func:`~sklearn_lipnet.make_svm_pipeline`.
+        :func:`~sklearn_lipnet.make_svm_pipeline`, or a hybrid network's
+        (:func:`~sklearn_lipnet.make_hybrid_pipeline`; its image is one more
+        bar).
     X : particle table
         Labelled particles, held out from training.
     y : array-like of shape (n_samples,)

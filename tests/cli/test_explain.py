@@ -83,14 +83,21 @@ def test_missing_inputs_are_named(trained, tmp_path, capsys):
     assert "No such file or folder: no/such.png" in capsys.readouterr().err
 
 
-def test_a_hybrid_model_is_refused_with_what_to_do(trained, tmp_path, capsys):
+def test_a_hybrid_is_explained_by_its_image_and_feature_families(
+    trained, tmp_path, capsys
+):
     model = tmp_path / "hybrid.lipnet"
     argv = ["train", "--data", str(trained / "particles"), "--model", "hybrid"]
     common = ["--epochs", "1", "--device", "cpu", "--seed", "0", "--quiet"]
     assert main([*argv, "--out", str(model), *common]) == 0
+    capsys.readouterr()
     out = tmp_path / "figures"
     argv = ["explain", "--model", str(model), str(trained / "particles")]
-    assert main([*argv, "--out", str(out), "--quiet"]) == 2
-    error = capsys.readouterr().err
-    assert "holds a hybrid network" in error and "--model lipnet4" in error
-    assert not out.exists()
+    assert main([*argv, "--out", str(out)]) == 0
+    assert _pngs(out) == ["feature_importance.png", "misclassified.png"]
+    assert "the 'images' bar" in capsys.readouterr().out
+    # Without labels there is nothing a hybrid can be explained by.
+    image = next(p for p in (trained / "particles").glob("*/*.png"))
+    argv = ["explain", "--model", str(model), str(image)]
+    assert main([*argv, "--out", str(tmp_path / "none")]) == 2
+    assert "A hybrid network is explained" in capsys.readouterr().err

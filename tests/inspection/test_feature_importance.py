@@ -7,7 +7,12 @@ from sklearn.exceptions import NotFittedError
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 
-from sklearn_lipnet import ParticleFeatures, make_lipnet_pipeline, make_svm_pipeline
+from sklearn_lipnet import (
+    ParticleFeatures,
+    make_hybrid_pipeline,
+    make_lipnet_pipeline,
+    make_svm_pipeline,
+)
 from sklearn_lipnet.features import FEATURE_FAMILIES, FEATURE_NAMES
 from sklearn_lipnet.inspection import feature_importance, plot_feature_importance
 from sklearn_lipnet.inspection._feature_importance import _GroupedFeatures
@@ -112,3 +117,66 @@ def test_models_without_hand_made_features_are_refused(size_task):
         feature_importance(svm, table, y, group="column")
     with pytest.raises(ValueError, match="one label per particle"):
         feature_importance(svm, table, y[:-1])
+
+
+def _mask_decides(n_per_class, seed):
+    """Noise cut-outs whose class is the size of their mask alone."""
+    rng = np.random.default_rng(seed)
+    rows, cols = np.mgrid[:64, :64]
+    radius = np.hypot(rows - 32, cols - 32)
+    images, masks, labels = [], [], []
+    for label, size in (("small", 12), ("large", 18)):
+        for _ in range(n_per_class):
+            masks.append(radius <= size + rng.uniform(-1.5, 1.5))
+            images.append(128 + 20 * rng.standard_normal((64, 64)))
+            labels.append(label)
+    return pd.DataFrame({"image": images, "mask": masks}), np.array(labels)
+
+
+@pytest.mark.parametrize(
+    "mode, decisive, idle",
+    [
+        # The raw cut-out is noise: only the area feature tells the classes.
+        ("surrounding", "shape", "images"),
+        # The masked image shows the mask, so the network can read the size
+        # from it instead (and does, leaving the feature unused).
+        ("masked", "images", "shape"),
+    ],
+)
+def test_a_hybrid_is_told_what_it_reads_the_image_or_the_features(mode, decisive, idle):
+    table, y = _mask_decides(20, seed=0)
+    test_table, test_y = _mask_decides(15, seed=1)
+    features = ParticleFeatures(
+        ["area", "histogram"], n_histogram_bins=4, intensity_range=(0, 255)
+    )
+    hybrid = make_hybrid_pipeline(
+        features=features, mode=mode, max_epochs=30, device="cpu", random_state=0
+    ).fit(table, y)
+    assert (hybrid.predict(test_table) == test_y).mean() >= 0.9
+    result = feature_importance(hybrid, test_table, test_y, random_state=0)
+    mean = result.importances_mean["balanced_accuracy"]
+    assert list(mean.index) == ["shape", "histogram", "images"]
+    assert mean[decisive] > 0.25
+    assert abs(mean[idle]) < 0.1
+    assert result.columns["shape"] == ["area"]
+    assert len(result.columns["images"]) == 28 * 28
+
+
+def test_a_union_member_that_changes_the_features_columns_is_refused():
+    from sklearn.decomposition import PCA
+    from sklearn.pipeline import FeatureUnion
+
+    table, y = _mask_decides(10, seed=0)
+    model = make_pipeline(
+        FeatureUnion(
+            [
+                (
+                    "features",
+                    make_pipeline(ParticleFeatures(["area", "histogram"]), PCA(2)),
+                ),
+            ]
+        ),
+        LogisticRegression(),
+    ).fit(table, y)
+    with pytest.raises(TypeError, match="'features' to keep the .* columns"):
+        feature_importance(model, table, y)
