@@ -23,13 +23,14 @@ def test_every_feature_has_one_family():
     assert sorted(members) == sorted(FEATURE_NAMES)
 
 
-def _discs(n_per_class, seed):
+def _discs(n_per_class, seed, visible=True):
     """Grey discs on noise whose class is their size alone.
 
     Radius 12 or 18 px, the same intensities inside: with one fixed intensity
     range (not each cut-out's percentiles, which would move with the disc's
     share of the cut-out) the histogram and the variance are the same for
-    both classes, and only the shape family tells them apart.
+    both classes, and only the shape family tells them apart. With
+    ``visible=False`` the cut-out is plain noise: only the mask shows the disc.
     """
     rng = np.random.default_rng(seed)
     rows, cols = np.mgrid[:64, :64]
@@ -38,8 +39,11 @@ def _discs(n_per_class, seed):
     for label, size in (("small", 12), ("large", 18)):
         for _ in range(n_per_class):
             mask = radius <= size + rng.uniform(-1.5, 1.5)
-            image = 200 + 10 * rng.standard_normal((64, 64))
-            image[mask] = 90 + 10 * rng.standard_normal(mask.sum())
+            if visible:
+                image = 200 + 10 * rng.standard_normal((64, 64))
+                image[mask] = 90 + 10 * rng.standard_normal(mask.sum())
+            else:
+                image = 128 + 20 * rng.standard_normal((64, 64))
             images.append(image)
             masks.append(mask)
             labels.append(label)
@@ -119,20 +123,6 @@ def test_models_without_hand_made_features_are_refused(size_task):
         feature_importance(svm, table, y[:-1])
 
 
-def _mask_decides(n_per_class, seed):
-    """Noise cut-outs whose class is the size of their mask alone."""
-    rng = np.random.default_rng(seed)
-    rows, cols = np.mgrid[:64, :64]
-    radius = np.hypot(rows - 32, cols - 32)
-    images, masks, labels = [], [], []
-    for label, size in (("small", 12), ("large", 18)):
-        for _ in range(n_per_class):
-            masks.append(radius <= size + rng.uniform(-1.5, 1.5))
-            images.append(128 + 20 * rng.standard_normal((64, 64)))
-            labels.append(label)
-    return pd.DataFrame({"image": images, "mask": masks}), np.array(labels)
-
-
 @pytest.mark.parametrize(
     "mode, decisive, idle",
     [
@@ -144,8 +134,8 @@ def _mask_decides(n_per_class, seed):
     ],
 )
 def test_a_hybrid_is_told_what_it_reads_the_image_or_the_features(mode, decisive, idle):
-    table, y = _mask_decides(20, seed=0)
-    test_table, test_y = _mask_decides(15, seed=1)
+    table, y = _discs(20, seed=0, visible=False)
+    test_table, test_y = _discs(15, seed=1, visible=False)
     features = ParticleFeatures(
         ["area", "histogram"], n_histogram_bins=4, intensity_range=(0, 255)
     )
@@ -166,7 +156,7 @@ def test_a_union_member_that_changes_the_features_columns_is_refused():
     from sklearn.decomposition import PCA
     from sklearn.pipeline import FeatureUnion
 
-    table, y = _mask_decides(10, seed=0)
+    table, y = _discs(10, seed=0, visible=False)
     model = make_pipeline(
         FeatureUnion(
             [
