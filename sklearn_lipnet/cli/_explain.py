@@ -92,6 +92,7 @@ def run(args):
     from ..inspection._figure import save_figure
     from ..inspection._saliency_plot import MAX_ROWS
     from ..neural_network import LipNetClassifier
+    from ..neural_network._image_tensor import HYBRID_LAYOUT
     from ..persistence import load_model
 
     if args.n_particles > MAX_ROWS:
@@ -101,7 +102,9 @@ def run(args):
     table, y = read_particles(args.inputs)
     final = model.steps[-1][1] if hasattr(model, "steps") else model
     is_lipnet = isinstance(final, LipNetClassifier) and final.input_layout_ == "image"
-    is_hybrid = isinstance(final, LipNetClassifier) and not is_lipnet
+    is_hybrid = (
+        isinstance(final, LipNetClassifier) and final.input_layout_ == HYBRID_LAYOUT
+    )
     has_features = _has_feature_step(model)
     if not (is_lipnet or has_features):
         raise CommandError(

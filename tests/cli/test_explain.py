@@ -101,3 +101,25 @@ def test_a_hybrid_is_explained_by_its_image_and_feature_families(
     argv = ["explain", "--model", str(model), str(image)]
     assert main([*argv, "--out", str(tmp_path / "none")]) == 2
     assert "A hybrid network is explained" in capsys.readouterr().err
+
+
+def test_a_network_on_features_alone_is_not_called_a_hybrid(
+    trained, tmp_path, capsys
+):
+    from sklearn.pipeline import make_pipeline
+
+    from sklearn_lipnet import LipNetClassifier, ParticleFeatures, save_model
+
+    table, y = make_liposomes(
+        30, problem="encapsulation", weights=[1, 1, 1], random_state=0
+    )
+    model = make_pipeline(
+        ParticleFeatures(["area", "histogram"]),
+        LipNetClassifier(max_epochs=1, device="cpu", random_state=0),
+    ).fit(table, y)
+    save_model(model, tmp_path / "features.lipnet")
+    argv = ["explain", "--model", str(tmp_path / "features.lipnet")]
+    argv += [str(trained / "particles"), "--out", str(tmp_path / "figures")]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "feature_importance.png" in out and "hybrid" not in out
