@@ -103,9 +103,7 @@ def test_a_hybrid_is_explained_by_its_image_and_feature_families(
     assert "A hybrid network is explained" in capsys.readouterr().err
 
 
-def test_a_network_on_features_alone_is_not_called_a_hybrid(
-    trained, tmp_path, capsys
-):
+def test_a_network_on_features_alone_is_not_called_a_hybrid(trained, tmp_path, capsys):
     from sklearn.pipeline import make_pipeline
 
     from sklearn_lipnet import LipNetClassifier, ParticleFeatures, save_model
