@@ -255,8 +255,8 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
         else:
             pixel_sizes = self._pixel_sizes(table)
         if self.mode_ != "surrounding":
-            if self.mode == "auto" and not has_expert_mask(table).all():
-                missing = int((~has_expert_mask(table)).sum())
+            missing = int((~has_expert_mask(table)).sum())
+            if self.mode == "auto" and missing:
                 warnings.warn(
                     f"{missing} of {len(images)} particles have no expert mask "
                     "although the ones given to fit had; they are segmented "
