@@ -21,6 +21,9 @@ Run::
 
     python -m benchmarks.bench_saliency                  # CPU, a few minutes
     python -m benchmarks.bench_saliency --device cuda
+    # the spread over network seeds, on the GPU test's data and training:
+    python -m benchmarks.bench_saliency --architectures lipnet4 --n-train 200 \
+        --n-test 40 --epochs 5 --no-distractor --model-seeds 0 1 2 3 4 5
 
 Writes ``benchmarks/results/bench_saliency_<device>.{json,md}``.
 """
@@ -76,7 +79,7 @@ def score_maps(maps, centres):
     }
 
 
-def run_task(architecture, distractor, args):
+def run_task(architecture, distractor, args, model_seed):
     X, y, _ = make_spot_images(
         args.n_train, distractor=distractor, random_state=args.seed
     )
@@ -89,12 +92,13 @@ def run_task(architecture, distractor, args):
         max_epochs=args.epochs,
         augment=False,  # flips and rotations would move the deciding quadrant
         device=args.device,
-        random_state=args.seed,
+        random_state=model_seed,
     ).fit(X, y)
     fit_seconds = time.perf_counter() - start
     has_spot = y_test == "spot"
     row = {
         "architecture": architecture,
+        "model_seed": model_seed,
         "distractor": distractor,
         "test_accuracy": float((clf.predict(X_test) == y_test).mean()),
         "fit_s": fit_seconds,
@@ -127,7 +131,8 @@ def markdown(rows, args, info, wall):
         + (f" --device {args.device}" if args.device != "cpu" else "")
         + f"` in {wall / 60:.1f} min. Each LipNet is trained on "
         f"{args.n_train} `make_spot_images` (top-left spot or none, "
-        f"{args.epochs} epochs, no augmentation, seed {args.seed}); the maps "
+        f"{args.epochs} epochs, no augmentation, data seed {args.seed}, network "
+        f"seeds {', '.join(map(str, args.model_seeds))}); the maps "
         f"of the {rows[0]['methods'][METHODS[0]]['n_maps']} held-out 'spot' "
         "images (target 'spot') are scored.",
         "",
@@ -152,8 +157,11 @@ def markdown(rows, args, info, wall):
         ]
         for row in subset:
             cells = [_cell(row["methods"][m]) for m in METHODS]
+            network = row["architecture"]
+            if len(args.model_seeds) > 1:
+                network += f", seed {row['model_seed']}"
             lines.append(
-                f"| {row['architecture']} | {row['test_accuracy']:.2f} | "
+                f"| {network} | {row['test_accuracy']:.2f} | "
                 + " | ".join(cells)
                 + " |"
             )
@@ -171,28 +179,39 @@ def main():
     p.add_argument("--device", default="cpu")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument(
+        "--model-seeds",
+        nargs="+",
+        type=int,
+        help="train each network once per seed on the same data (default: "
+        "--seed); the results then go to bench_saliency_seeds_<device>",
+    )
+    p.add_argument(
         "--no-distractor", action="store_true", help="only the task without one"
     )
     args = p.parse_args()
+    spread = args.model_seeds is not None
+    args.model_seeds = args.model_seeds or [args.seed]
     start = time.perf_counter()
     rows = []
     for distractor in (False,) if args.no_distractor else (False, True):
         for architecture in args.architectures:
-            row = run_task(architecture, distractor, args)
-            rows.append(row)
-            summary = ", ".join(
-                f"{m} {row['methods'][m]['quadrant_share']:.2f}" for m in METHODS
-            )
-            print(
-                f"{architecture} distractor={distractor} accuracy "
-                f"{row['test_accuracy']:.2f}: {summary}",
-                flush=True,
-            )
+            for model_seed in args.model_seeds:
+                row = run_task(architecture, distractor, args, model_seed)
+                rows.append(row)
+                summary = ", ".join(
+                    f"{m} {row['methods'][m]['quadrant_share']:.2f}" for m in METHODS
+                )
+                print(
+                    f"{architecture} seed {model_seed} distractor={distractor} "
+                    f"accuracy {row['test_accuracy']:.2f}: {summary}",
+                    flush=True,
+                )
     wall = time.perf_counter() - start
     info = machine_info()
     settings = {k: v for k, v in vars(args).items()}
     result = {"settings": settings, "machine": info, "wall_s": wall, "rows": rows}
-    name = f"bench_saliency_{'cuda' if args.device.startswith('cuda') else 'cpu'}"
+    kind = "cuda" if args.device.startswith("cuda") else "cpu"
+    name = f"bench_saliency_seeds_{kind}" if spread else f"bench_saliency_{kind}"
     paths = write_result(name, result, markdown(rows, args, info, wall))
     print("wrote", *paths)
 

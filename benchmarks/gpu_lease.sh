@@ -8,8 +8,8 @@
 #
 #     bash benchmarks/gpu_lease.sh RESULTS_ARCHIVE [STEP ...]
 #
-# STEP is any of cuda_tests, throughput, thesis_study, fast_settings (all of
-# them when none is named).
+# STEP is any of cuda_tests, saliency_seeds, throughput, thesis_study,
+# fast_settings (all of them when none is named).
 # Each step runs under its own time limit, so that one that hangs or fails
 # leaves time for the next; after each step the logs, the benchmark results
 # and the study's report are packed into RESULTS_ARCHIVE (a .tgz, replaced
@@ -18,7 +18,7 @@
 set -u
 archive=${1:?usage: bash benchmarks/gpu_lease.sh RESULTS_ARCHIVE [STEP ...]}
 shift
-wanted=" ${*:-cuda_tests throughput thesis_study fast_settings} "
+wanted=" ${*:-cuda_tests saliency_seeds throughput thesis_study fast_settings} "
 work=$(mktemp -d)
 logs=$work/logs
 mkdir -p "$logs"
@@ -58,6 +58,11 @@ python3 -c "import torch, sklearn, skorch; print(torch.__version__, sklearn.__ve
 
 step cuda_tests 80 python3 -m pytest -q -p no:cacheprovider -W ignore -m cuda \
     tests/neural_network/test_cuda.py tests/inspection/test_saliency.py
+# The GPU saliency test's setting over six network seeds, against
+# bench_saliency_seeds_cpu.md.
+step saliency_seeds 60 python3 -m benchmarks.bench_saliency --device cuda \
+    --architectures lipnet4 --n-train 200 --n-test 40 --epochs 5 \
+    --no-distractor --model-seeds 0 1 2 3 4 5
 # The headline rows first (bf16, large batches): they print as they finish.
 step throughput 170 python3 -m benchmarks.bench_training_throughput \
     --device cuda --compile --repeats 2 --precisions bf16 fp32 \
