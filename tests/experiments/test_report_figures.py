@@ -74,3 +74,31 @@ def test_a_figure_that_fails_is_named_and_the_report_still_written(
     assert "not drawn, RuntimeError: no filters today" in text
     assert "](misclassified_lamellarity_lipnet1.png)" in text
     assert not (tmp_path / "filters_lamellarity_lipnet1.png").exists()
+
+
+def test_feature_importance_shuffles_at_most_a_few_particles_of_each_class(
+    experiment, tmp_path, monkeypatch
+):
+    import sklearn_lipnet.inspection as inspection
+    from sklearn_lipnet.experiments import _inspection_figures
+
+    shown = []
+    plot = inspection.plot_feature_importance
+
+    def spy(model, X, y, **kwargs):
+        shown.append((X["id"].tolist(), np.asarray(y)))
+        return plot(model, X, y, **kwargs)
+
+    monkeypatch.setattr(inspection, "plot_feature_importance", spy)
+    monkeypatch.setattr(_inspection_figures, "_IMPORTANCE_PER_CLASS", 3)
+    *_, results = experiment
+    svm = results["SVM"]
+    write_report(tmp_path, {"lamellarity": {"SVM": svm}}, {}, {}, 1.0)
+    ((ids, y_shown),) = shown
+    labels, counts = np.unique(y_shown, return_counts=True)
+    # Every class is there, none with more than 3 particles, and each
+    # particle keeps its own label.
+    assert labels.tolist() == sorted(set(svm.y_test)) and counts.max() == 3
+    test_labels = dict(zip(svm.X_test["id"], svm.y_test))
+    assert [test_labels[i] for i in ids] == y_shown.tolist()
+    assert "at most 3 test particles per class" in (tmp_path / "report.md").read_text()
