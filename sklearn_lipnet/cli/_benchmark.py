@@ -126,6 +126,7 @@ def _datasets(args, preset, log):
     for problem in args.problem:
         n_samples = args.n_samples or preset.n_samples[problem]
         log(f"Generating {n_samples} synthetic {problem} cut-outs ...")
+        start = time.perf_counter()
         datasets[problem] = make_liposomes(
             n_samples,
             problem=problem,
@@ -133,6 +134,7 @@ def _datasets(args, preset, log):
             random_state=args.seed,
             n_jobs=args.jobs,
         )
+        log(f"  generated in {time.perf_counter() - start:.0f} s")
     return datasets
 
 
