@@ -84,7 +84,7 @@ def inspection_figures(problem, result, out, model_key):
             ),
         ]
     if any(isinstance(step, ParticleFeatures) for step in steps):
-        rows = _importance_rows(y_test, result.cv.labels)
+        shuffled = _importance_rows(y_test, result.cv.labels)
         figures.append(
             (
                 f"feature_importance_{key}.png",
@@ -92,8 +92,8 @@ def inspection_figures(problem, result, out, model_key):
                 f"{_IMPORTANCE_PER_CLASS} test particles per class",
                 lambda: plot_feature_importance(
                     model,
-                    _safe_indexing(X_test, rows),
-                    np.asarray(y_test)[rows],
+                    _safe_indexing(X_test, shuffled),
+                    np.asarray(y_test)[shuffled],
                     random_state=0,
                 ),
             )

@@ -86,6 +86,12 @@ def shared_first_step(estimator, X, splits):
     fitted_state = _FITTED_STATE.get(type(first))
     if fitted_state is None:
         return None
+    if isinstance(first, ParticlePreprocessor) and (
+        first.scale == "fixed" and first.canvas_nm is None
+    ):
+        # The canvas is each fold's largest particle: not worth fitting (and
+        # segmenting) every fold to find out that the folds differ.
+        return None
     fitted = [clone(first).fit(_safe_indexing(X, train)) for train, _ in splits]
     states = [fitted_state(step) for step in fitted]
     if any(state != states[0] for state in states[1:]):

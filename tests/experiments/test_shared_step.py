@@ -142,11 +142,20 @@ def test_a_network_pipeline_prepares_the_images_once_with_the_same_folds(
     assert len(kept.predict(result["LipNet"].X_test)) == len(result["LipNet"].y_test)
 
 
-def test_a_canvas_sized_to_each_folds_particles_is_not_shared(liposomes):
+def test_images_prepared_differently_between_folds_are_not_shared(liposomes):
     table, y = liposomes
+    splits = _splits(table, y)
     # scale="fixed" without canvas_nm: the canvas is each training set's
     # largest particle, which differs between folds.
     model = make_lipnet_pipeline("lipnet1", scale="fixed", max_epochs=1)
-    assert shared_first_step(model, table, _splits(table, y)) is None
+    assert shared_first_step(model, table, splits) is None
     fixed = make_lipnet_pipeline("lipnet1", scale="fixed", canvas_nm=400, max_epochs=1)
-    assert shared_first_step(fixed, table, _splits(table, y)) is not None
+    assert shared_first_step(fixed, table, splits) is not None
+    # mode="auto" masks the particles only where every training particle has
+    # an expert mask: here in the first fold alone.
+    table = table.copy()
+    table["mask"] = [
+        None if position in splits[0][1] else mask
+        for position, mask in enumerate(table["mask"])
+    ]
+    assert shared_first_step(make_lipnet_pipeline("lipnet1"), table, splits) is None
