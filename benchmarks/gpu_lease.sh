@@ -8,8 +8,8 @@
 #
 #     bash benchmarks/gpu_lease.sh RESULTS_ARCHIVE [STEP ...]
 #
-# STEP is any of cuda_tests, saliency_seeds, throughput, thesis_study,
-# fast_settings (all of them when none is named).
+# STEP is any of cuda_tests, saliency_seeds, throughput, cuda_graphs,
+# thesis_study, fast_settings (all of them when none is named).
 # Each step runs under its own time limit, so that one that hangs or fails
 # leaves time for the next; after each step the logs, the benchmark results
 # and the study's report are packed into RESULTS_ARCHIVE (a .tgz, replaced
@@ -18,7 +18,7 @@
 set -u
 archive=${1:?usage: bash benchmarks/gpu_lease.sh RESULTS_ARCHIVE [STEP ...]}
 shift
-wanted=" ${*:-cuda_tests saliency_seeds throughput thesis_study fast_settings} "
+wanted=" ${*:-cuda_tests saliency_seeds throughput cuda_graphs thesis_study fast_settings} "
 work=$(mktemp -d)
 logs=$work/logs
 mkdir -p "$logs"
@@ -34,7 +34,7 @@ fi
 pack() {
     tar czf "$archive.partial" -C "$work" logs \
         $(cd "$work" && ls -d thesis-report 2>/dev/null) \
-        -C "$PWD" $(ls -d benchmarks/results/*_cuda.* 2>/dev/null) &&
+        -C "$PWD" $(ls -d benchmarks/results/*_cuda.* benchmarks/results/*_cuda_*.* 2>/dev/null) &&
         mv "$archive.partial" "$archive"
 }
 
@@ -67,6 +67,11 @@ step saliency_seeds 60 python3 -m benchmarks.bench_saliency --device cuda \
 step throughput 170 python3 -m benchmarks.bench_training_throughput \
     --device cuda --compile --repeats 2 --precisions bf16 fp32 \
     --batch-sizes 4096 1024 256 32
+# CUDA graphs for the launch-bound batches (3.4 ms per step up to batch
+# 1024 in training_throughput_cuda.md), batch 512 being the thesis preset's.
+step cuda_graphs 120 python3 -m benchmarks.bench_training_throughput \
+    --device cuda --compile-mode reduce-overhead --repeats 2 --precisions bf16 \
+    --batch-sizes 512 256 32
 step thesis_study 230 python3 -m sklearn_lipnet.cli benchmark --preset thesis \
     --device cuda --out "$work/thesis-report"
 step fast_settings 90 python3 -m benchmarks.bench_fast_settings \
