@@ -25,16 +25,16 @@ def _splits(table, y, k=3):
     return list(StratifiedKFold(k, shuffle=True, random_state=0).split(table, y))
 
 
-def _count_described(monkeypatch):
-    """Record how many particles each ParticleFeatures.transform call gets."""
+def _count_transformed(monkeypatch, step_class=ParticleFeatures):
+    """Record how many particles each ``step_class.transform`` call gets."""
     calls = []
-    transform = ParticleFeatures.transform
+    transform = step_class.transform
 
     def counting(self, X):
         calls.append(len(X))
         return transform(self, X)
 
-    monkeypatch.setattr(ParticleFeatures, "transform", counting)
+    monkeypatch.setattr(step_class, "transform", counting)
     return calls
 
 
@@ -45,7 +45,7 @@ def test_the_features_are_computed_once_and_the_folds_are_unchanged(
     splits = _splits(table, y)
     model = make_svm_pipeline(sampler="oversample", random_state=0)
     whole = cross_validate_per_class(model, table, y, cv=splits)
-    calls = _count_described(monkeypatch)
+    calls = _count_transformed(monkeypatch)
     result = compare_models(table, y, {"SVM": model}, cv=splits, log=lambda _: None)[
         "SVM"
     ]
@@ -80,7 +80,7 @@ def test_columns_that_differ_between_folds_fall_back_to_the_whole_pipeline(
     ]
     model = make_svm_pipeline(random_state=0)
     assert shared_first_step(model, table, splits) is None
-    calls = _count_described(monkeypatch)
+    calls = _count_transformed(monkeypatch)
     with pytest.warns(UserWarning):
         compare_models(table, y, {"SVM": model}, cv=splits, log=lambda _: None)
     assert len(calls) == 2 * len(splits)  # every fold's training and test rows
@@ -124,14 +124,7 @@ def test_a_network_pipeline_prepares_the_images_once_with_the_same_folds(
     splits = _splits(table, y)
     model = make_lipnet_pipeline("lipnet1", max_epochs=2, device="cpu", random_state=0)
     whole = cross_validate_per_class(model, table, y, cv=splits)
-    calls = []
-    transform = ParticlePreprocessor.transform
-
-    def counting(self, X):
-        calls.append(len(X))
-        return transform(self, X)
-
-    monkeypatch.setattr(ParticlePreprocessor, "transform", counting)
+    calls = _count_transformed(monkeypatch, ParticlePreprocessor)
     result = compare_models(table, y, {"LipNet": model}, cv=splits, log=lambda _: None)
     assert calls == [len(table)]
     np.testing.assert_array_equal(
