@@ -62,7 +62,7 @@ from sklearn_lipnet import (
     make_lipnet_pipeline,
     make_svm_pipeline,
 )
-from sklearn_lipnet.datasets import load_particles, make_liposomes
+from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, load_particles, make_liposomes
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
 
@@ -151,8 +151,24 @@ def baseline(name):
 
 
 def data_sets(args):
-    """``{name: (table, y)}``: the hard regime, then any vendored real set."""
+    """``{name: (table, y)}``: the hard regime, then any vendored real set.
+
+    With ``--regime default`` instead: the main job's synthetic particles
+    (large, clean cut-outs in the benchmark's proportions) with their masks
+    dropped, to see whether what holds for small maskless cut-outs holds
+    for large ones too.
+    """
     sets = {}
+    if args.regime == "default":
+        for problem in args.problem:
+            table, y = make_liposomes(
+                args.n_samples,
+                problem=problem,
+                weights=BENCHMARK_WEIGHTS[problem],
+                random_state=args.seed,
+            )
+            sets[f"maskless-{problem}"] = (table.drop(columns="mask"), y)
+        return sets
     for problem in args.problem:
         sets[f"hard-{problem}"] = make_liposomes(
             args.n_samples,
@@ -165,6 +181,22 @@ def data_sets(args):
         table, y = load_particles(index)
         sets[f"real-{index.parent.name}"] = (table, np.asarray(y))
     return sets
+
+
+def _description(data_name, args):
+    kind, _, rest = data_name.partition("-")
+    if kind == "hard":
+        return (
+            f"make_liposomes({args.n_samples}, problem='{rest}', regime='hard', "
+            f"random_state={args.seed})"
+        )
+    if kind == "maskless":
+        return (
+            f"make_liposomes({args.n_samples}, problem='{rest}', "
+            f"weights=BENCHMARK_WEIGHTS['{rest}'], random_state={args.seed}) "
+            "without its mask column (the main job's data, no masks)"
+        )
+    return f"benchmarks/real_data/{rest}"
 
 
 def folds(table, y, n_splits, seed):
@@ -338,7 +370,8 @@ def markdown(results, info):
         "differ much in difficulty, so this asks more). No real set is "
         "vendored (see `benchmarks/real_data/README.md`); the data are the hard "
         "regime of `make_liposomes` (small, low-dose, blurred, JPEG cut-outs "
-        "without masks).",
+        "without masks). The `maskless-*` sets (`--regime default`) are the main "
+        "job's large, clean cut-outs with their masks dropped.",
     ]
     for data_name, data in results["data_sets"].items():
         entries = data["models"]
@@ -398,6 +431,14 @@ def markdown(results, info):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--problem", nargs="+", choices=PROBLEMS, default=list(PROBLEMS))
+    p.add_argument(
+        "--regime",
+        choices=["hard", "default"],
+        default="hard",
+        help="hard: small, noisy maskless cut-outs (and any real set); default: "
+        "the main job's large, clean cut-outs with their masks dropped "
+        "(use --n-samples 900)",
+    )
     p.add_argument("--n-samples", type=int, default=300)
     p.add_argument("--folds", type=int, default=5)
     p.add_argument("--epochs", type=int, default=30, help="LipNet epochs (default 30)")
@@ -440,13 +481,7 @@ def main():
         data = results["data_sets"].setdefault(data_name, {"models": {}})
         data.update(
             {
-                "description": (
-                    f"make_liposomes({args.n_samples}, problem="
-                    f"'{data_name.removeprefix('hard-')}', regime='hard', "
-                    f"random_state={args.seed})"
-                    if data_name.startswith("hard-")
-                    else f"benchmarks/real_data/{data_name.removeprefix('real-')}"
-                ),
+                "description": _description(data_name, args),
                 "n_particles": int(len(y)),
                 "counts": ", ".join(f"{c} {n}" for c, n in zip(labels, counts)),
                 "groups": groups,
