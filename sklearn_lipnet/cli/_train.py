@@ -12,7 +12,52 @@ from ._common import (
     resolve_model_options,
 )
 
-__all__ = ["add_parser", "run", "train_preset"]
+__all__ = ["AUTO_MODEL", "add_parser", "choose_model", "run", "train_preset"]
+
+#: ``--model auto``: the model for the data, decided when they are loaded.
+AUTO_MODEL = "auto"
+
+
+def choose_model(table):
+    """What ``--model auto`` trains on ``table``, and why (one line).
+
+    LipNet-4 on masked images where experts drew every mask (the thesis's
+    set-up); without masks the hybrid, LipNet-4 with the hand-made features,
+    which beat the network alone on maskless particles in every comparison
+    we made: small, noisy cut-outs and large, clean ones (the ``hard-*`` and
+    ``maskless-*`` sets of ``benchmarks/results/real_data.md``).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The labelled particles.
+
+    Returns
+    -------
+    model : str
+        ``"lipnet4"`` or ``"hybrid"``.
+    reason : str
+    """
+    from ..segmentation._particle import MIN_SIDE
+    from ..utils import has_expert_mask
+
+    has_mask = has_expert_mask(table)
+    if has_mask.all():
+        return "lipnet4", "every particle has an expert mask: LipNet-4 on masked images"
+    missing = int((~has_mask).sum())
+    too_small = sum(min(image.shape) < MIN_SIDE for image in table["image"][~has_mask])
+    if too_small:
+        # The hybrid's features segment maskless particles, which needs this.
+        return "lipnet4", (
+            f"{too_small} particle(s) without an expert mask are smaller than "
+            f"{MIN_SIDE} x {MIN_SIDE} pixels, too small for the hybrid's automatic "
+            "masks: LipNet-4 on the whole cut-outs"
+        )
+    return "hybrid", (
+        f"{missing} of {len(table)} particles have no expert mask: the hybrid, "
+        "LipNet-4 with the hand-made features, which did better than the network "
+        "alone on particles without masks (--model lipnet4 for the network alone)"
+    )
 
 
 def train_preset():
@@ -53,12 +98,13 @@ def add_parser(commands):
     parser.add_argument("--out", required=True, help="model file to write")
     parser.add_argument(
         "--model",
-        choices=model_names(),
-        default="lipnet4",
+        choices=(AUTO_MODEL, *model_names()),
+        default=AUTO_MODEL,
         metavar="MODEL",
         help="model to train: lipnet1, lipnet2, lipnet4, lipnet4c, lipnet6, "
         "the same at a fixed physical scale (lipnet4c-fixed, ...), hybrid, "
-        "stacking or svm (default: lipnet4)",
+        "stacking or svm; auto: lipnet4 where every particle has an expert "
+        "mask, else hybrid (default: auto)",
     )
     preset = train_preset()
     add_model_options(
@@ -94,6 +140,10 @@ def run(args):
     # Before hours of training, not after.
     out = check_output_file(args.out)
     table, y = load_labelled(args.data)
+    log = logger(args)
+    if args.model == AUTO_MODEL:
+        args.model, reason = choose_model(table)
+        log(f"--model auto: {reason}.")
     if args.model == "svm":
         # The probabilities come from a 5-fold calibration (Platt scaling):
         # a class of one particle is missing from one of its training folds.
@@ -102,13 +152,13 @@ def run(args):
             2,
             "--model svm (its probabilities are calibrated by 5-fold cross-validation)",
         )
-    log = logger(args)
     if args.model.startswith("lipnet") and not has_expert_mask(table).all():
         log(
-            "Note: these particles have no expert masks. On small cut-outs without "
-            "masks the hybrid (--model hybrid: the network with the hand-made "
-            "features) and the SVM (--model svm) did clearly better than the "
-            "network alone; see docs/real_data.md."
+            "Note: these particles have no expert masks. Without masks the hybrid "
+            "(--model hybrid, the default here: the network with the hand-made "
+            "features) did better than the network alone on small and on large "
+            "cut-outs, and on small, noisy ones the SVM (--model svm) too; see "
+            "docs/real_data.md."
         )
     log(f"Training {display_name(args.model)} on {len(y)} particles from {args.data}")
     args.probability = True

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 from sklearn.ensemble import StackingClassifier
 
+from sklearn_lipnet import load_model
 from sklearn_lipnet.cli import main
 from sklearn_lipnet.cli._common import (
     add_model_options,
@@ -102,16 +103,34 @@ def test_benchmark_compares_the_hybrid_and_a_fixed_scale_network(tmp_path):
     )
 
 
-def test_train_points_to_the_hybrid_and_svm_when_masks_are_missing(tmp_path, capsys):
+def test_train_picks_the_hybrid_where_masks_are_missing(tmp_path, capsys):
     note = "these particles have no expert masks"
-    for masks in (True, False):
-        table, y = make_liposomes(24, problem="encapsulation", random_state=1)
-        if not masks:
-            table = table.drop(columns="mask")
+    table, y = make_liposomes(24, problem="encapsulation", random_state=1)
+    for masks, expected_first_step in ((True, "preprocessor"), (False, "union")):
         folder = tmp_path / f"masks-{masks}"
-        save_particles(table, y, folder)
+        save_particles(table if masks else table.drop(columns="mask"), y, folder)
         argv = ["train", "--data", str(folder), "--out", str(folder / "m.lipnet")]
         assert main([*argv, "--epochs", "1", "--device", "cpu"]) == 0
         out = capsys.readouterr().out
-        assert (note in out) is not masks
-        assert "--model hybrid" in out or masks
+        assert "--model auto: " in out
+        assert load_model(folder / "m.lipnet").steps[0][0] == expected_first_step
+        assert note not in out  # the hybrid needs no advice to use itself
+    # Asked for the network alone on maskless particles, train says what
+    # did better.
+    argv = ["train", "--data", str(folder), "--out", str(tmp_path / "n.lipnet")]
+    assert main([*argv, "--model", "lipnet4", "--epochs", "1", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert note in out and "--model hybrid" in out
+    assert load_model(tmp_path / "n.lipnet").steps[0][0] == "preprocessor"
+
+
+def test_auto_keeps_the_network_where_cut_outs_are_too_small_to_segment():
+    from sklearn_lipnet.cli._train import choose_model
+
+    table, _ = make_liposomes(4, random_state=0)
+    assert choose_model(table)[0] == "lipnet4"  # every particle has a mask
+    table = table.drop(columns="mask")
+    assert choose_model(table)[0] == "hybrid"
+    table.at[2, "image"] = np.zeros((6, 7), dtype=np.uint8)
+    model, reason = choose_model(table)
+    assert model == "lipnet4" and "1 particle(s)" in reason and "8 x 8" in reason
