@@ -5,10 +5,12 @@ import time
 from pathlib import Path
 
 from ._common import (
+    AUTO_MODEL,
     FIXED_SCALE,
     CommandError,
     add_model_options,
     build_model,
+    choose_model,
     display_name,
     load_labelled,
     logger,
@@ -83,13 +85,14 @@ def add_parser(commands):
     parser.add_argument(
         "--models",
         nargs="+",
-        choices=model_names(),
-        default=["lipnet4", "svm"],
+        choices=(AUTO_MODEL, *model_names()),
+        default=[AUTO_MODEL, "svm"],
         metavar="MODEL",
         help="models to compare: an architecture (lipnet1, lipnet2, lipnet4, "
         "lipnet4c, lipnet6), the same at a fixed physical scale (lipnet4c-fixed, "
         "...; see --canvas-size), hybrid (LipNet-4 + features in one network), "
-        "stacking (LipNet-4 and the SVM combined), svm (default: lipnet4 svm)",
+        "stacking (LipNet-4 and the SVM combined), svm; auto: lipnet4 where "
+        "every particle has an expert mask, else hybrid (default: auto svm)",
     )
     parser.add_argument(
         "--folds",
@@ -115,6 +118,15 @@ def add_parser(commands):
     )
     parser.set_defaults(func=run)
     return parser
+
+
+def _resolved(name, table, problem, log):
+    """``name``, or for ``auto`` the model it means for ``table`` (logged)."""
+    if name != AUTO_MODEL:
+        return name
+    chosen, reason = choose_model(table)
+    log(f"[{problem}] --models auto: {reason}.")
+    return chosen
 
 
 def _datasets(args, preset, log):
@@ -217,10 +229,13 @@ def run(args):
     start = time.perf_counter()
     log = logger(args)
     datasets = _datasets(args, preset, log)
-    models = {
-        problem: {display_name(m): build_model(m, args) for m in args.models}
-        for problem in datasets
-    }
+    models = {}
+    for problem, (table, _) in datasets.items():
+        names = [_resolved(name, table, problem, log) for name in args.models]
+        models[problem] = {display_name(m): build_model(m, args) for m in names}
+    # The settings name what ran (the same for every problem unless their
+    # masks differ, which synthetic data never do).
+    args.models = names
     progress = None
     if not args.quiet:
         total = sum(work_units(m, args.folds) for m in models.values())

@@ -1,10 +1,12 @@
 """``lipnet train``: fit a model on a labelled folder and save it."""
 
 from ._common import (
+    AUTO_MODEL,
     add_model_options,
     build_model,
     check_class_sizes,
     check_output_file,
+    choose_model,
     display_name,
     load_labelled,
     logger,
@@ -12,52 +14,7 @@ from ._common import (
     resolve_model_options,
 )
 
-__all__ = ["AUTO_MODEL", "add_parser", "choose_model", "run", "train_preset"]
-
-#: ``--model auto``: the model for the data, decided when they are loaded.
-AUTO_MODEL = "auto"
-
-
-def choose_model(table):
-    """What ``--model auto`` trains on ``table``, and why (one line).
-
-    LipNet-4 on masked images where experts drew every mask (the thesis's
-    set-up); without masks the hybrid, LipNet-4 with the hand-made features,
-    which beat the network alone on maskless particles in every comparison
-    we made: small, noisy cut-outs and large, clean ones (the ``hard-*`` and
-    ``maskless-*`` sets of ``benchmarks/results/real_data.md``).
-
-    Parameters
-    ----------
-    table : pandas.DataFrame
-        The labelled particles.
-
-    Returns
-    -------
-    model : str
-        ``"lipnet4"`` or ``"hybrid"``.
-    reason : str
-    """
-    from ..segmentation._particle import MIN_SIDE
-    from ..utils import has_expert_mask
-
-    has_mask = has_expert_mask(table)
-    if has_mask.all():
-        return "lipnet4", "every particle has an expert mask: LipNet-4 on masked images"
-    missing = int((~has_mask).sum())
-    too_small = sum(min(image.shape) < MIN_SIDE for image in table["image"][~has_mask])
-    if too_small:
-        # The hybrid's features segment maskless particles, which needs this.
-        return "lipnet4", (
-            f"{too_small} particle(s) without an expert mask are smaller than "
-            f"{MIN_SIDE} x {MIN_SIDE} pixels, too small for the hybrid's automatic "
-            "masks: LipNet-4 on the whole cut-outs"
-        )
-    return "hybrid", (
-        f"{missing} of {len(table)} particles have no expert mask: the hybrid, "
-        "LipNet-4 with the hand-made features, which did better than the network "
-        "alone on particles without masks (--model lipnet4 for the network alone)"
-    )
+__all__ = ["add_parser", "run", "train_preset"]
 
 
 def train_preset():

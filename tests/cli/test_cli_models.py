@@ -125,7 +125,7 @@ def test_train_picks_the_hybrid_where_masks_are_missing(tmp_path, capsys):
 
 
 def test_auto_keeps_the_network_where_cut_outs_are_too_small_to_segment():
-    from sklearn_lipnet.cli._train import choose_model
+    from sklearn_lipnet.cli._common import choose_model
 
     table, _ = make_liposomes(4, random_state=0)
     assert choose_model(table)[0] == "lipnet4"  # every particle has a mask
@@ -134,3 +134,25 @@ def test_auto_keeps_the_network_where_cut_outs_are_too_small_to_segment():
     table.at[2, "image"] = np.zeros((6, 7), dtype=np.uint8)
     model, reason = choose_model(table)
     assert model == "lipnet4" and "1 particle(s)" in reason and "8 x 8" in reason
+
+
+def test_benchmark_on_a_maskless_folder_compares_the_hybrid_by_default(
+    tmp_path, capsys
+):
+    table, y = make_liposomes(30, weights=[1, 1, 1], random_state=2)
+    folder = tmp_path / "maskless"
+    save_particles(table.drop(columns="mask"), y, folder)
+    out = tmp_path / "report"
+    argv = ["benchmark", "--data", str(folder), "--folds", "2", "--epochs", "1"]
+    assert main([*argv, "--device", "cpu", "--out", str(out)]) == 0
+    assert (
+        "--models auto: 30 of 30 particles have no expert mask"
+        in capsys.readouterr().out
+    )
+    raw = json.loads((out / "confusion_matrices.json").read_text())
+    assert {name.split("/")[1] for name in raw} == {
+        "Hybrid (LipNet-4 + features)",
+        "SVM",
+    }
+    settings = json.loads((out / "settings.json").read_text())["settings"]
+    assert settings["models"] == "Hybrid (LipNet-4 + features), SVM"
