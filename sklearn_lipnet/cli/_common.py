@@ -66,9 +66,11 @@ def choose_model(table):
 
     LipNet-4 on masked images where experts drew every mask (the thesis's
     set-up); without masks the hybrid, LipNet-4 with the hand-made features,
-    which beat the network alone on maskless particles in every comparison
-    we made: small, noisy cut-outs and large, clean ones (the ``hard-*`` and
-    ``maskless-*`` sets of ``benchmarks/results/real_data.md``).
+    which reached a higher balanced accuracy than the network alone on maskless
+    particles in every comparison we made, small, noisy cut-outs and large,
+    clean ones (the ``hard-*`` and ``maskless-*`` sets of
+    ``benchmarks/results/real_data.md``). Maskless cut-outs too small to
+    segment for the features keep LipNet-4.
 
     Parameters
     ----------

@@ -98,7 +98,8 @@ def run(args):
     out = check_output_file(args.out)
     table, y = load_labelled(args.data)
     log = logger(args)
-    if args.model == AUTO_MODEL:
+    chosen = args.model == AUTO_MODEL
+    if chosen:
         args.model, reason = choose_model(table)
         log(f"--model auto: {reason}.")
     if args.model == "svm":
@@ -109,13 +110,15 @@ def run(args):
             2,
             "--model svm (its probabilities are calibrated by 5-fold cross-validation)",
         )
-    if args.model.startswith("lipnet") and not has_expert_mask(table).all():
+    # Advice for a network asked for by name (auto explains its own choice).
+    explicit_network = not chosen and args.model.startswith("lipnet")
+    if explicit_network and not has_expert_mask(table).all():
         log(
             "Note: these particles have no expert masks. Without masks the hybrid "
-            "(--model hybrid, the default here: the network with the hand-made "
-            "features) did better than the network alone on small and on large "
-            "cut-outs, and on small, noisy ones the SVM (--model svm) too; see "
-            "docs/real_data.md."
+            "(--model hybrid: the network with the hand-made features, what "
+            "--model auto trains on such particles) did better than the network "
+            "alone on small and on large cut-outs, and on small, noisy ones the "
+            "SVM (--model svm) too; see docs/real_data.md."
         )
     log(f"Training {display_name(args.model)} on {len(y)} particles from {args.data}")
     args.probability = True

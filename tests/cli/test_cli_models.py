@@ -156,3 +156,18 @@ def test_benchmark_on_a_maskless_folder_compares_the_hybrid_by_default(
     }
     settings = json.loads((out / "settings.json").read_text())["settings"]
     assert settings["models"] == "Hybrid (LipNet-4 + features), SVM"
+
+
+def test_auto_on_cut_outs_too_small_for_the_hybrid_gives_no_contrary_advice(
+    tmp_path, capsys
+):
+    table, y = make_liposomes(12, weights=[1, 1, 1], random_state=3)
+    table = table.drop(columns="mask")
+    table.at[0, "image"] = table["image"][0][:6, :6]
+    folder = tmp_path / "tiny"
+    save_particles(table, y, folder)
+    argv = ["train", "--data", str(folder), "--out", str(tmp_path / "m.lipnet")]
+    assert main([*argv, "--epochs", "1", "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert "smaller than 8 x 8 pixels" in out and "Training LipNet-4" in out
+    assert "these particles have no expert masks" not in out
