@@ -89,6 +89,7 @@ def run(args):
         plot_misclassified,
         plot_saliency,
     )
+    from ..inspection._feature_importance import _has_feature_source
     from ..inspection._figure import save_figure
     from ..inspection._saliency_plot import MAX_ROWS
     from ..neural_network import LipNetClassifier
@@ -105,7 +106,7 @@ def run(args):
     is_hybrid = (
         isinstance(final, LipNetClassifier) and final.input_layout_ == HYBRID_LAYOUT
     )
-    has_features = _has_feature_step(model)
+    has_features = _has_feature_source(model)
     if not (is_lipnet or has_features):
         raise CommandError(
             f"{args.model} holds neither a LipNet image network nor a pipeline "
@@ -170,14 +171,3 @@ def run(args):
             write(plot_misclassified(model, table, y), "misclassified.png")
     log(f"{len(written)} figure(s) written to {out}")
     return 0
-
-
-def _has_feature_step(model):
-    """Whether ``feature_importance`` can read the model's features."""
-    from ..inspection._feature_importance import _feature_source
-
-    try:
-        _feature_source(model)
-    except TypeError:
-        return False
-    return True

@@ -46,11 +46,11 @@ def inspection_figures(problem, result, out, model_key):
     LipNet: the first layer's filters, saliency maps of a few test particles
     per class by every method, the misclassified gallery. Feature SVM: the
     permutation importance of its feature families per class (and the
-    gallery when it has probabilities). All on the last fold's test
+    gallery when it has probabilities); the hybrid network: the same, its
+    image one more family, and the gallery. All on the last fold's test
     particles, which that model never saw. Files are named
     ``<figure>_<problem>_<model_key>.png``.
     """
-    from ..features import ParticleFeatures
     from ..inspection import (
         METHODS,
         plot_feature_importance,
@@ -58,6 +58,7 @@ def inspection_figures(problem, result, out, model_key):
         plot_misclassified,
         plot_saliency,
     )
+    from ..inspection._feature_importance import _has_feature_source
     from ..inspection._figure import save_figure
     from ..neural_network import LipNetClassifier
 
@@ -65,7 +66,6 @@ def inspection_figures(problem, result, out, model_key):
     if model is None or X_test is None:
         return []
     final = model.steps[-1][1] if hasattr(model, "steps") else model
-    steps = [step for _, step in getattr(model, "steps", [])]
     key = f"{problem}_{model_key}"
     figures = []
     if isinstance(final, LipNetClassifier) and final.input_layout_ == "image":
@@ -83,7 +83,8 @@ def inspection_figures(problem, result, out, model_key):
                 ),
             ),
         ]
-    if any(isinstance(step, ParticleFeatures) for step in steps):
+    # The feature SVM's features, or the hybrid network's features and image.
+    if _has_feature_source(model):
         shuffled = _importance_rows(y_test, result.cv.labels)
         figures.append(
             (

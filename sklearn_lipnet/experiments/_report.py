@@ -1,6 +1,7 @@
 """The benchmark report: Markdown, PNG plots and raw results in one folder."""
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,12 @@ __all__ = ["check_report_folder", "format_results", "write_report"]
 def _key(name):
     """The thesis's name for a model: "LipNet-4" -> "lipnet4", "SVM" -> "svm"."""
     return name.lower().replace("-", "")
+
+
+def _file_key(name):
+    """A model's name in file names: the thesis's, other characters as "_"
+    ("Hybrid (LipNet-4 + features)" -> "hybrid_lipnet4_features")."""
+    return re.sub(r"[^a-z0-9]+", "_", _key(name)).strip("_")
 
 
 def _markdown(frame, digits=2):
@@ -400,7 +407,7 @@ def _write_files(out, experiments, settings, machine, wall_seconds):
         if _plot_training(problem, results, out / f"training_curves_{problem}.png"):
             lines += [f"![training curves](training_curves_{problem}.png)", ""]
         inspection = {
-            name: inspection_figures(problem, result, out, _key(name))
+            name: inspection_figures(problem, result, out, _file_key(name))
             for name, result in results.items()
         }
         if any(inspection.values()):

@@ -95,6 +95,15 @@ def _feature_source(model):
     )
 
 
+def _has_feature_source(model):
+    """Whether :func:`feature_importance` can read ``model``'s features."""
+    try:
+        _feature_source(model)
+    except TypeError:
+        return False
+    return True
+
+
 def _particle_features_in(member):
     """The ``ParticleFeatures`` a union member is or starts with, else None."""
     if isinstance(member, ParticleFeatures):

@@ -156,6 +156,12 @@ def test_benchmark_on_a_maskless_folder_compares_the_hybrid_by_default(
     }
     settings = json.loads((out / "settings.json").read_text())["settings"]
     assert settings["models"] == "Hybrid (LipNet-4 + features), SVM"
+    # The report explains the hybrid like the SVM: its image is one more bar.
+    figures = {path.name for path in out.glob("feature_importance_*.png")}
+    assert figures == {
+        "feature_importance_maskless_hybrid_lipnet4_features.png",
+        "feature_importance_maskless_svm.png",
+    }
 
 
 def test_auto_on_cut_outs_too_small_for_the_hybrid_gives_no_contrary_advice(
