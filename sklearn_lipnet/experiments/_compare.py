@@ -13,12 +13,6 @@ from ..metrics import cross_validate_per_class
 from ._progress import EpochProgress
 from ._shared_step import shared_first_step
 
-#: Folds of a model without a network go to parallel processes from this
-#: many particles on: below, starting the processes costs more than they
-#: save (feature SVM on the 2-core machine, 5 folds: 4,000 particles 1.1 s
-#: in one process, 2.6 s in two; 25,000 particles 14.7 s and 9.2 s).
-MIN_PARTICLES_FOR_PARALLEL_FOLDS = 8000
-
 __all__ = [
     "ModelResult",
     "class_order",
@@ -139,10 +133,12 @@ def compare_models(
     random_state : int, default=0
         Seeds the folds.
     n_jobs : int, optional
-        Processes for the folds of models without a network, from
-        :data:`MIN_PARTICLES_FOR_PARALLEL_FOLDS` particles on (joblib
-        semantics). Networks train one fold after another: they already
-        use every core, or the GPU.
+        Processes for the folds of models without a network (joblib
+        semantics; the feature SVM's folds on the 2-core machine: 41 s in
+        one process, 23 s in two on 24,918 particles, a second or two either
+        way on a few thousand, ``benchmarks/results/svm_folds_cpu.md``). Networks
+        train one fold after another: they already use every core, or the
+        GPU.
     verbose : int, default=0
         Passed to ``cross_validate``.
     log : callable, default=print
@@ -182,16 +178,15 @@ def compare_models(
                 f"{len(y)} particles for every fold "
                 f"({time.perf_counter() - start:.0f} s)"
             )
-        parallel_folds = _network_of(estimator) is None and (
-            len(y) >= MIN_PARTICLES_FOR_PARALLEL_FOLDS
-        )
+        # Networks already use every core (or the GPU): one fold at a time.
+        fold_jobs = n_jobs if _network_of(estimator) is None else None
         report = cross_validate_per_class(
             model,
             X_model,
             y,
             cv=splits,
             labels=labels,
-            n_jobs=n_jobs if parallel_folds else None,
+            n_jobs=fold_jobs,
             verbose=verbose,
             random_state=random_state,
             return_estimator=True,

@@ -86,7 +86,7 @@ def test_columns_that_differ_between_folds_fall_back_to_the_whole_pipeline(
     assert len(calls) == 2 * len(splits)  # every fold's training and test rows
 
 
-def test_large_data_sets_fold_in_parallel_with_the_same_results(liposomes, monkeypatch):
+def test_svm_folds_run_in_parallel_with_the_same_results(liposomes, monkeypatch):
     table, y = liposomes
     splits = _splits(table, y)
     model = {"SVM": make_svm_pipeline(random_state=0)}
@@ -100,12 +100,8 @@ def test_large_data_sets_fold_in_parallel_with_the_same_results(liposomes, monke
     monkeypatch.setattr(
         "sklearn_lipnet.experiments._compare.cross_validate_per_class", spy
     )
-    # 60 particles are too few for worker processes to pay ...
-    serial = compare_models(table, y, model, cv=splits, n_jobs=2, log=lambda _: None)
-    monkeypatch.setattr(
-        "sklearn_lipnet.experiments._compare.MIN_PARTICLES_FOR_PARALLEL_FOLDS", 10
-    )
-    # ... unless the bar is lowered; networks never fold in parallel.
+    serial = compare_models(table, y, model, cv=splits, log=lambda _: None)
+    # The SVM's folds go to two processes; a network's never do.
     network = {"LipNet": make_lipnet_pipeline("lipnet1", max_epochs=1, device="cpu")}
     parallel = compare_models(
         table, y, {**model, **network}, cv=splits, n_jobs=2, log=lambda _: None
