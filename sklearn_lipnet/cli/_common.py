@@ -329,6 +329,18 @@ def positive_int(text):
     return value
 
 
+def epochs_option(text):
+    """argparse type: a positive number of epochs, or ``auto``."""
+    if text == "auto":
+        return text
+    try:
+        return positive_int(text)
+    except (ValueError, argparse.ArgumentTypeError):
+        raise argparse.ArgumentTypeError(
+            f"must be a positive integer or 'auto', got {text}"
+        ) from None
+
+
 def positive_float(text):
     """argparse type: a finite number above 0."""
     value = float(text)
@@ -350,9 +362,10 @@ def add_model_options(parser, *, defaults):
 
     parser.add_argument(
         "--epochs",
-        type=positive_int,
+        type=epochs_option,
         default=None,
-        help=f"training epochs of the networks (default: {defaults['epochs']})",
+        help="training epochs of the networks; auto: 30, or more on small training "
+        f"sets until 1,200 optimizer updates are made (default: {defaults['epochs']})",
     )
     parser.add_argument(
         "--batch-size",

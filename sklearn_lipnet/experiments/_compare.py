@@ -2,6 +2,7 @@
 
 import time
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 from sklearn.base import clone
@@ -145,7 +146,8 @@ def compare_models(
         Where progress lines go.
     progress : Progress, optional
         Counts the work as it is done (see :func:`work_units`): networks
-        report every epoch, other models every cross-validation.
+        with a fixed number of epochs report every epoch, other models every
+        cross-validation.
 
     Returns
     -------
@@ -215,8 +217,24 @@ def _network_of(estimator):
     return final if hasattr(final, "max_epochs") else None
 
 
+def _counted_epochs(estimator):
+    """Epochs per fold of ``estimator``'s network, or None.
+
+    None where there is no network, or where its epochs are decided in
+    ``fit`` (``max_epochs="auto"``): its folds are then counted instead.
+    """
+    network = _network_of(estimator)
+    if network is None or not isinstance(network.max_epochs, Integral):
+        return None
+    return network.max_epochs
+
+
 def work_units(models, n_folds):
     """Progress units of cross-validating ``models``: epochs, or one per fold.
+
+    A network counts its epochs where they are known before ``fit``; one
+    with ``max_epochs="auto"`` (decided by the data) and every other model
+    count one unit per fold.
 
     Parameters
     ----------
@@ -229,8 +247,7 @@ def work_units(models, n_folds):
     """
     units = 0
     for estimator in models.values():
-        network = _network_of(estimator)
-        units += n_folds * (network.max_epochs if network is not None else 1)
+        units += n_folds * (_counted_epochs(estimator) or 1)
     return units
 
 
@@ -240,7 +257,7 @@ def _reporting_epochs(estimator, progress):
     Returns the clone and whether it has a network to count with; models
     without one are returned unchanged.
     """
-    if _network_of(estimator) is None:
+    if _counted_epochs(estimator) is None:
         return estimator, False
     estimator = clone(estimator)
     network = _network_of(estimator)

@@ -100,7 +100,7 @@ class BenchmarkPreset:
     thesis_weights : bool
         The thesis's class proportions (tables 1, 2) instead of
         :data:`~sklearn_lipnet.datasets.BENCHMARK_WEIGHTS`.
-    epochs : int
+    epochs : int or "auto"
     batch_size : int
     lr : float
     precision : {"fp32", "bf16", "auto"}

@@ -29,6 +29,7 @@ from ._networks import (
     LipNet6,
     MLPHead,
 )
+from ._training_length import MinimumUpdates
 
 __all__ = [
     "ARCHITECTURES",
@@ -45,5 +46,6 @@ __all__ = [
     "LipNetClassifier",
     "LipNetEmbedding",
     "MLPHead",
+    "MinimumUpdates",
     "resolve_device",
 ]

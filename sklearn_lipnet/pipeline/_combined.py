@@ -49,7 +49,7 @@ def make_hybrid_pipeline(
     sampler=None,
     augment=True,
     balance="oversample",
-    max_epochs=30,
+    max_epochs="auto",
     batch_size=32,
     device="auto",
     verbose=0,

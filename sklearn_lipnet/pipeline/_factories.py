@@ -188,7 +188,7 @@ def make_lipnet_pipeline(
     sampler=None,
     augment=True,
     balance="oversample",
-    max_epochs=30,
+    max_epochs="auto",
     batch_size=32,
     device="auto",
     random_state=None,

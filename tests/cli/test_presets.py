@@ -2,6 +2,7 @@
 
 import pytest
 
+from sklearn_lipnet import LipNetClassifier
 from sklearn_lipnet.cli import build_parser
 from sklearn_lipnet.cli._common import resolve_model_options
 from sklearn_lipnet.experiments import BENCHMARK_PRESETS, scaled_learning_rate
@@ -64,4 +65,19 @@ def test_train_defaults_to_the_classifier_epochs():
 
     args = build_parser().parse_args(["train", "--data", "x", "--out", "m"])
     resolve_model_options(args, train_preset())
-    assert args.epochs == 30 and args.batch_size == 32 and args.precision == "fp32"
+    assert args.epochs == "auto" and args.batch_size == 32 and args.precision == "fp32"
+    assert args.epochs == LipNetClassifier().max_epochs
+
+
+def test_epochs_are_a_positive_number_or_auto(capsys):
+    parser = build_parser()
+    argv = ["benchmark", "--epochs"]
+    assert parser.parse_args([*argv, "auto"]).epochs == "auto"
+    assert parser.parse_args([*argv, "7"]).epochs == 7
+    for bad in ("0", "many"):
+        with pytest.raises(SystemExit):
+            parser.parse_args([*argv, bad])
+        assert (
+            f"must be a positive integer or 'auto', got {bad}"
+            in capsys.readouterr().err
+        )

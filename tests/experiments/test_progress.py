@@ -60,3 +60,19 @@ def test_compare_models_counts_every_epoch_and_every_fold_once():
     assert models["net"].callbacks is None
     assert all(len(h) <= 3 for h in results["net"].histories)
     assert np.isfinite(results["svc"].cv.report["tpr"]).all()
+
+
+def test_a_network_whose_epochs_the_data_decide_counts_its_folds(monkeypatch):
+    from sklearn_lipnet.neural_network import _training_length
+
+    monkeypatch.setattr(_training_length, "AUTO_MIN_EPOCHS", 2)
+    monkeypatch.setattr(_training_length, "AUTO_MIN_UPDATES", 4)
+    X, y = discs_and_rings(40)
+    models = {"net": LipNetClassifier(random_state=0, module__conv_channels=4)}
+    assert models["net"].max_epochs == "auto"
+    assert work_units(models, 2) == 2
+    progress = Progress(work_units(models, 2), stream=io.StringIO())
+    results = compare_models(X, y, models, cv=2, log=lambda _: None, progress=progress)
+    assert progress.done == progress.total == 2
+    # 20 training images: one batch per epoch, so four epochs make 4 updates.
+    assert [len(h) for h in results["net"].histories] == [4, 4]
