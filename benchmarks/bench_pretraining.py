@@ -2,7 +2,8 @@
 
 ``LipNetClassifier(warm_start_from=MODEL_FILE)`` starts from a saved network
 (issue 10). This measures what that buys on a small labelled set: LipNet-4
-(``make_lipnet_pipeline()``, default settings) is trained on ``--n-labelled``
+(``make_lipnet_pipeline()``, default settings but ``--epochs``, 30 unless
+given, as when these numbers were measured) is trained on ``--n-labelled``
 particles of a hard-regime set either from scratch or from a network
 pre-trained on ``--n-pretrain`` synthetic particles:
 
@@ -47,7 +48,7 @@ from .bench_real_data import HARD_WEIGHTS
 PROBLEMS = ("encapsulation", "lamellarity")
 #: Settings that change what a run measures: runs on disk are reused only
 #: when these match.
-SAME_MEASUREMENT = ("n_samples", "n_pretrain", "pretrain_epochs", "seed")
+SAME_MEASUREMENT = ("n_samples", "n_pretrain", "pretrain_epochs", "epochs", "seed")
 OTHER = {"encapsulation": "lamellarity", "lamellarity": "encapsulation"}
 
 
@@ -103,6 +104,13 @@ def main():
     p.add_argument("--n-labelled", type=int, nargs="+", default=[50, 100, 200])
     p.add_argument("--n-pretrain", type=int, default=2000)
     p.add_argument("--pretrain-epochs", type=int, default=15)
+    p.add_argument(
+        "--epochs",
+        type=lambda text: text if text == "auto" else int(text),
+        default=30,
+        help="max_epochs of the fine-tuned and from-scratch networks (default 30; "
+        "auto: the pipeline's default)",
+    )
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument(
         "--inits",
@@ -154,7 +162,10 @@ def main():
                         {} if init == "scratch" else {"warm_start_from": files[init]}
                     )
                     model = make_lipnet_pipeline(
-                        device=args.device, random_state=args.seed + repeat, **extra
+                        max_epochs=args.epochs,
+                        device=args.device,
+                        random_state=args.seed + repeat,
+                        **extra,
                     )
                     start = time.perf_counter()
                     with warnings.catch_warnings():
@@ -217,7 +228,8 @@ def report(runs, args, info):
         "# Pre-training on synthetic liposomes, fine-tuning on few labelled particles",
         "",
         "`python -m benchmarks.bench_pretraining`: LipNet-4, default pipeline "
-        "(`make_lipnet_pipeline()`, 30 epochs), trained on n labelled particles of "
+        f"(`make_lipnet_pipeline(max_epochs={args.epochs!r})`), trained on n "
+        "labelled particles of "
         f"`make_liposomes({args.n_samples}, regime='hard')` from scratch or with "
         "`warm_start_from=` a network pre-trained for "
         f"{args.pretrain_epochs} epochs on {args.n_pretrain} synthetic particles "

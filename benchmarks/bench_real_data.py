@@ -78,6 +78,7 @@ HARD_WEIGHTS = {
 BASELINES = ("baseline-raw", "baseline-profile")
 DEFAULTS = ("lipnet", "svm")
 VARIANTS = (
+    "lipnet-30epochs",
     "lipnet-tta",
     "lipnet-ensemble3",
     "lipnet-ensemble3-tta",
@@ -86,6 +87,7 @@ VARIANTS = (
     "lipnet-batch8",
     "lipnet-input40",
     "hybrid",
+    "hybrid-min-updates",
     "hybrid-mask-free",
     "hybrid-input40",
     "svm-thesis",
@@ -96,6 +98,7 @@ LABELS = {
     "svm": "SVM, default pipeline (make_svm_pipeline())",
     "baseline-raw": "baseline: SVC on raw 28x28 pixels",
     "baseline-profile": "baseline: SVC on radial profile + 16-bin histogram",
+    "lipnet-30epochs": "LipNet, 30 epochs (the default before max_epochs='auto')",
     "lipnet-tta": "LipNet + test-time augmentation (tta=True)",
     "lipnet-ensemble3": "LipNet, soft vote of 3 seeds",
     "lipnet-ensemble3-tta": "LipNet, soft vote of 3 seeds, each with tta=True",
@@ -104,6 +107,7 @@ LABELS = {
     "lipnet-batch8": "LipNet, batch size 8 (4x the optimizer steps)",
     "lipnet-input40": "LipNet, 40 x 40 px input (module__input_size=40)",
     "hybrid": "LipNet + hand-made features in one network (make_hybrid_pipeline())",
+    "hybrid-min-updates": "Hybrid, trained like the network on images (1,200 updates)",
     "hybrid-mask-free": 'Hybrid, mask-free features only (features="mask_free")',
     "hybrid-input40": "Hybrid, 40 x 40 px input (size=40)",
     "svm-thesis": "SVM on the thesis's features, automatic masks (old default)",
@@ -224,13 +228,23 @@ def _lipnet(args, seed, **params):
 def _cosine_schedule(args):
     from skorch.callbacks import LRScheduler
 
-    epochs = 2 * args.epochs
+    epochs = 60
     schedule = LRScheduler("CosineAnnealingLR", T_max=epochs)
     return {"max_epochs": epochs, "callbacks": [("lr_schedule", schedule)]}
 
 
+def _min_updates_hybrid(args):
+    """The hybrid with the image-only network's "auto" training length."""
+    from sklearn_lipnet.neural_network._training_length import epoch_budget
+
+    bound, callbacks = epoch_budget("auto", "image")
+    return {"hybrid": True, "max_epochs": bound, "callbacks": callbacks}
+
+
 #: LipNet variants trained once per fold: their make_lipnet_pipeline settings.
 SINGLE_RUNS = {
+    "lipnet-30epochs": lambda args: {"max_epochs": 30},
+    "hybrid-min-updates": _min_updates_hybrid,
     "lipnet-cosine60": _cosine_schedule,
     "lipnet-no-label-smoothing": lambda args: {"label_smoothing": 0.0},
     "lipnet-batch8": lambda args: {"batch_size": 8},
@@ -242,15 +256,15 @@ SINGLE_RUNS = {
 
 
 def _fold_probabilities(model, table, y, splits):
-    """Per fold: (test indices, probabilities, probabilities with tta, classes)."""
+    """Per fold: (test indices, probabilities, probabilities with tta, classes,
+    epochs trained)."""
     out = []
     for train, test in splits:
         fitted = clone(model).fit(table.iloc[train], y[train])
         plain = fitted.predict_proba(table.iloc[test])
         fitted[-1].set_params(tta=True)
-        out.append(
-            (test, plain, fitted.predict_proba(table.iloc[test]), fitted.classes_)
-        )
+        tta = fitted.predict_proba(table.iloc[test])
+        out.append((test, plain, tta, fitted.classes_, len(fitted[-1].history_)))
     return out
 
 
@@ -275,20 +289,29 @@ def lipnet_family(wanted, args, table, y, splits):
             probabilities = _fold_probabilities(model, table, y, splits)
             seconds = time.perf_counter() - start
             predictions[name] = (
-                [(test, classes[p.argmax(1)]) for test, p, _, classes in probabilities],
+                [
+                    (test, classes[p.argmax(1)])
+                    for test, p, _, classes, _ in probabilities
+                ],
                 seconds,
+                [epochs for *_, epochs in probabilities],
             )
             continue
         use_tta = name.endswith("tta")
         members = seeds if name.startswith("lipnet-ensemble3") else [args.model_seed]
         per_fold = []
         for fold in range(len(splits)):
-            test, _, _, classes = runs[members[0]][fold]
+            test, _, _, classes, _ = runs[members[0]][fold]
             proba = np.mean(
                 [runs[s][fold][2 if use_tta else 1] for s in members], axis=0
             )
             per_fold.append((test, classes[proba.argmax(1)]))
-        predictions[name] = (per_fold, sum(runs[s, "seconds"] for s in members))
+        epochs = [fold[-1] for s in members for fold in runs[s]]
+        predictions[name] = (
+            per_fold,
+            sum(runs[s, "seconds"] for s in members),
+            epochs,
+        )
     return predictions
 
 
@@ -310,7 +333,7 @@ def other_predictions(name, table, y, splits):
     for train, test in splits:
         fitted = clone(sklearn_model(name)).fit(table.iloc[train], y[train])
         per_fold.append((test, fitted.predict(table.iloc[test])))
-    return per_fold, time.perf_counter() - start
+    return per_fold, time.perf_counter() - start, None
 
 
 # -- scores and report -----------------------------------------------------
@@ -350,6 +373,15 @@ def clear_win(scores, baseline_scores, strict=False):
 def _mean_sd(values):
     values = np.asarray(values, dtype=float)
     return f"{values.mean():.3f} ± {values.std():.3f}"
+
+
+def _epochs_cell(entry):
+    """Epochs a network trained per fold ("86-90"), or its setting, or ""."""
+    trained = entry.get("epochs_trained")
+    if trained:
+        low, high = min(trained), max(trained)
+        return str(low) if low == high else f"{low}-{high}"
+    return "" if entry.get("epochs") is None else str(entry["epochs"])
 
 
 def markdown(results, info):
@@ -394,6 +426,7 @@ def markdown(results, info):
             "clear win (paired)",
             "clear win (strict)",
             "seconds",
+            "epochs",
         ]
         lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
         order = [
@@ -432,6 +465,7 @@ def markdown(results, info):
                     else ("yes" if all(wins) else "no")
                 )
             cells.append(f"{entry['seconds']:.0f}")
+            cells.append(_epochs_cell(entry))
             lines.append("| " + " | ".join(cells) + " |")
     lines += ["", "## Machine", "", machine_markdown(info)]
     return "\n".join(lines)
@@ -450,7 +484,13 @@ def main():
     )
     p.add_argument("--n-samples", type=int, default=300)
     p.add_argument("--folds", type=int, default=5)
-    p.add_argument("--epochs", type=int, default=30, help="LipNet epochs (default 30)")
+    p.add_argument(
+        "--epochs",
+        type=lambda text: text if text == "auto" else int(text),
+        default="auto",
+        help="the networks' max_epochs (default: auto, the pipelines' default: "
+        "30, more on small training sets)",
+    )
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=0, help="data, folds and models")
     p.add_argument(
@@ -515,7 +555,7 @@ def main():
             for model in wanted:
                 if model not in lipnets:
                     predictions[model] = other_predictions(model, table, y, splits)
-        for model, (per_fold, seconds) in predictions.items():
+        for model, (per_fold, seconds, epochs) in predictions.items():
             if model in lipnets:
                 model += seed_suffix
             entry = scores(per_fold, y)
@@ -523,7 +563,8 @@ def main():
                 seconds=seconds,
                 date=datetime.datetime.now(datetime.timezone.utc).isoformat(),
                 version=sklearn_lipnet.__version__,
-                epochs=args.epochs if model.startswith(("lipnet", "hybrid")) else None,
+                epochs=args.epochs if epochs is not None else None,
+                epochs_trained=epochs,
             )
             data["models"][model] = entry
             ran.setdefault(data_name, []).append(model)

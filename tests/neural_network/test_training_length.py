@@ -47,6 +47,21 @@ def test_auto_keeps_the_minimum_epochs_on_large_data(small_budget):
     assert _updates(clf)[-1] == 3 * 13
 
 
+@pytest.mark.parametrize("reads", ["image+features", "features"])
+def test_auto_keeps_the_minimum_epochs_where_the_network_reads_features(
+    small_budget, reads
+):
+    # The hybrid gained nothing from the longer training (docs/real_data.md).
+    X, y = _balanced(64)
+    if reads == "features":
+        clf = _net(input_layout="features").fit(X[:, :20], y)
+    else:
+        features = X[:, :5] ** 2
+        clf = _net(n_image_features=X.shape[1]).fit(np.hstack([X, features]), y)
+    assert clf.input_layout_ == reads
+    assert len(clf.history_) == 3
+
+
 def test_an_integer_is_the_number_of_epochs(small_budget):
     X, y = discs_and_rings(32)
     clf = _net(max_epochs=5, module__conv_channels=4).fit(X, y)
