@@ -25,7 +25,12 @@ over). Run::
     python -m benchmarks.bench_pretraining
     python -m benchmarks.bench_pretraining --problem encapsulation --repeats 1
 
-Writes ``benchmarks/results/real_data_pretraining.{json,md}``.
+Writes ``benchmarks/results/real_data_pretraining.{json,md}``, or
+``real_data_pretraining_epochs_<epochs>.{json,md}`` with another ``--epochs``
+and ``real_data_pretraining_min_updates.{json,md}`` with ``--min-updates``
+(so that measurements at other training lengths sit next to each other)::
+
+    python -m benchmarks.bench_pretraining --min-updates --inits scratch same-hard
 """
 
 import argparse
@@ -41,6 +46,7 @@ from sklearn.model_selection import GroupShuffleSplit
 
 from sklearn_lipnet import make_lipnet_pipeline, save_model
 from sklearn_lipnet.datasets import make_liposomes
+from sklearn_lipnet.neural_network._training_length import epoch_budget
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
 from .bench_real_data import HARD_WEIGHTS
@@ -48,7 +54,14 @@ from .bench_real_data import HARD_WEIGHTS
 PROBLEMS = ("encapsulation", "lamellarity")
 #: Settings that change what a run measures: runs on disk are reused only
 #: when these match.
-SAME_MEASUREMENT = ("n_samples", "n_pretrain", "pretrain_epochs", "epochs", "seed")
+SAME_MEASUREMENT = (
+    "n_samples",
+    "n_pretrain",
+    "pretrain_epochs",
+    "epochs",
+    "min_updates",
+    "seed",
+)
 OTHER = {"encapsulation": "lamellarity", "lamellarity": "encapsulation"}
 
 
@@ -111,6 +124,13 @@ def main():
         help="max_epochs of the fine-tuned and from-scratch networks (default 30; "
         "auto: the pipeline's default)",
     )
+    p.add_argument(
+        "--min-updates",
+        action="store_true",
+        help="train every network, fine-tuned ones too, until it has made the "
+        "1,200 updates that max_epochs='auto' gives a network trained from "
+        "scratch on images (ignores --epochs)",
+    )
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument(
         "--inits",
@@ -162,7 +182,7 @@ def main():
                         {} if init == "scratch" else {"warm_start_from": files[init]}
                     )
                     model = make_lipnet_pipeline(
-                        max_epochs=args.epochs,
+                        **training_length(args),
                         device=args.device,
                         random_state=args.seed + repeat,
                         **extra,
@@ -194,7 +214,7 @@ def main():
                     }
                     runs.append(run)
                     write_result(
-                        "real_data_pretraining",
+                        result_name(args),
                         {"settings": vars(args), "runs": runs, "machine": info},
                         report(runs, args, info),
                     )
@@ -205,9 +225,35 @@ def main():
                     )
 
 
+def training_length(args):
+    """``max_epochs`` (and callbacks) of the networks trained on the target."""
+    if not args.min_updates:
+        return {"max_epochs": args.epochs}
+    bound, callbacks = epoch_budget("auto", "image", warm_start=False)
+    return {"max_epochs": bound, "callbacks": callbacks}
+
+
+def training_text(args):
+    """How the networks on the target trained, for the report."""
+    if args.min_updates:
+        return (
+            "`make_lipnet_pipeline()` trained until 1,200 updates, fine-tuned "
+            "networks too (`--min-updates`)"
+        )
+    return f"`make_lipnet_pipeline(max_epochs={args.epochs!r})`"
+
+
+def result_name(args):
+    """Name of the results files: one pair per training length."""
+    if args.min_updates:
+        return "real_data_pretraining_min_updates"
+    suffix = "" if args.epochs == 30 else f"_epochs_{args.epochs}"
+    return "real_data_pretraining" + suffix
+
+
 def earlier_runs(args):
     """The runs on disk that measured the same thing as this run would."""
-    path = RESULTS / "real_data_pretraining.json"
+    path = RESULTS / f"{result_name(args)}.json"
     if not path.exists():
         return []
     earlier = json.loads(path.read_text())
@@ -228,8 +274,7 @@ def report(runs, args, info):
         "# Pre-training on synthetic liposomes, fine-tuning on few labelled particles",
         "",
         "`python -m benchmarks.bench_pretraining`: LipNet-4, default pipeline "
-        f"(`make_lipnet_pipeline(max_epochs={args.epochs!r})`), trained on n "
-        "labelled particles of "
+        f"({training_text(args)}), trained on n labelled particles of "
         f"`make_liposomes({args.n_samples}, regime='hard')` from scratch or with "
         "`warm_start_from=` a network pre-trained for "
         f"{args.pretrain_epochs} epochs on {args.n_pretrain} synthetic particles "

@@ -162,7 +162,8 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         of three classes, 427 particles in the largest), it is 30 epochs.
         A network that also reads features (``n_image_features``) gained
         nothing from longer training and keeps 30, as does one on features
-        alone. ``len(history_)`` tells
+        alone, and so does fine-tuning (``warm_start_from``), which lost
+        much of what pre-training gave when it ran that long. ``len(history_)`` tells
         how many epochs ran.
     batch_size : int, default=32
         Mini-batch size, as in the thesis. Prediction uses the same size
@@ -564,7 +565,11 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             **{k: v for k, v in routed.items() if not k.startswith("module__")},
         }
 
-        max_epochs, epoch_callbacks = epoch_budget(self.max_epochs, self.input_layout_)
+        max_epochs, epoch_callbacks = epoch_budget(
+            self.max_epochs,
+            self.input_layout_,
+            warm_start=self.warm_start_from is not None,
+        )
         self.net_ = LipNetNeuralNet(
             module,
             criterion=torch.nn.CrossEntropyLoss,

@@ -13,7 +13,10 @@ enough updates. A network that also reads hand-made features (the hybrid)
 learns within 30 epochs: the same longer training changed its balanced
 accuracy by -0.05 to +0.00 (mean -0.02 on lamellarity, -0.01 on
 encapsulation, three seeds) at three times the cost, so it keeps 30 epochs,
-as does a network on features alone.
+as does a network on features alone. So does fine-tuning a pre-trained
+network (``warm_start_from``): fine-tuned for 1,200 updates on 50-200
+particles, it lost much of what pre-training gave it (on encapsulation 0.70
+instead of 0.88 at n = 50, ``benchmarks/bench_pretraining.py``).
 """
 
 from numbers import Integral
@@ -98,7 +101,7 @@ class MinimumUpdates(Callback):
             raise KeyboardInterrupt
 
 
-def epoch_budget(max_epochs, input_layout="image"):
+def epoch_budget(max_epochs, input_layout="image", *, warm_start=False):
     """The net's ``max_epochs`` and extra callbacks for a classifier's setting.
 
     Parameters
@@ -106,6 +109,9 @@ def epoch_budget(max_epochs, input_layout="image"):
     max_epochs : int or "auto"
     input_layout : {"image", "image+features", "features"}, default="image"
         What the network reads; ``"auto"`` adds updates for images alone.
+    warm_start : bool, default=False
+        Whether training starts from a pre-trained network; ``"auto"`` then
+        fine-tunes for the 30 epochs.
 
     Returns
     -------
@@ -114,7 +120,7 @@ def epoch_budget(max_epochs, input_layout="image"):
         stops before or at (every epoch makes at least one update).
     callbacks : list of (str, Callback)
         ``[]``, or the :class:`MinimumUpdates` that ``"auto"`` trains a
-        network on images with.
+        network on images from scratch with.
 
     Examples
     --------
@@ -126,10 +132,12 @@ def epoch_budget(max_epochs, input_layout="image"):
     (1200, 'auto_epochs', 30, 1200)
     >>> epoch_budget("auto", "image+features")
     (30, [])
+    >>> epoch_budget("auto", "image", warm_start=True)
+    (30, [])
     """
     if max_epochs != "auto":
         return max_epochs, []
-    if input_layout != "image":
+    if input_layout != "image" or warm_start:
         return AUTO_MIN_EPOCHS, []
     bound = max(AUTO_MIN_EPOCHS, AUTO_MIN_UPDATES)
     return bound, [("auto_epochs", MinimumUpdates(AUTO_MIN_EPOCHS, AUTO_MIN_UPDATES))]

@@ -4,7 +4,12 @@ import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
 
-from sklearn_lipnet import LipNetClassifier, make_hybrid_pipeline, make_lipnet_pipeline
+from sklearn_lipnet import (
+    LipNetClassifier,
+    make_hybrid_pipeline,
+    make_lipnet_pipeline,
+    save_model,
+)
 from sklearn_lipnet.neural_network import MinimumUpdates, _training_length
 
 from .._synthetic import discs_and_rings
@@ -60,6 +65,20 @@ def test_auto_keeps_the_minimum_epochs_where_the_network_reads_features(
         clf = _net(n_image_features=X.shape[1]).fit(np.hstack([X, features]), y)
     assert clf.input_layout_ == reads
     assert len(clf.history_) == 3
+
+
+def test_auto_fine_tunes_a_pretrained_network_for_the_minimum_epochs(
+    small_budget, tmp_path
+):
+    # Fine-tuned as long as a network from scratch, a pre-trained network
+    # lost much of what pre-training gave it (docs/real_data.md).
+    X, y = _balanced(64)
+    path = tmp_path / "pretrained.lipnet"
+    save_model(_net(max_epochs=2).fit(X, y), path)
+    scratch = _net().fit(X, y)
+    fine_tuned = _net(warm_start_from=path).fit(X, y)
+    assert len(scratch.history_) == 12
+    assert len(fine_tuned.history_) == 3
 
 
 def test_an_integer_is_the_number_of_epochs(small_budget):
