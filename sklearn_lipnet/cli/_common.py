@@ -364,8 +364,9 @@ def add_model_options(parser, *, defaults):
         "--epochs",
         type=epochs_option,
         default=None,
-        help="training epochs of the networks; auto: 30, or more on small training "
-        f"sets until 1,200 optimizer updates are made (default: {defaults['epochs']})",
+        help="training epochs of the networks; auto: 30, or, for a network on "
+        "images alone trained from scratch on a small set, until it has made "
+        f"1,200 optimizer updates (default: {defaults['epochs']})",
     )
     parser.add_argument(
         "--batch-size",

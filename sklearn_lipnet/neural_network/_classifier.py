@@ -156,15 +156,15 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         it has made them (see
         :class:`~sklearn_lipnet.neural_network.MinimumUpdates`). On a few
         hundred particles this trains about three times longer, which raised
-        LipNet-4's balanced accuracy on small lamellarity sets by 0.08 and
-        changed nothing on encapsulation (``docs/real_data.md``); from 1,280
-        samples per rebalanced epoch on (at batch size 32; with oversampling
-        of three classes, 427 particles in the largest), it is 30 epochs.
-        A network that also reads features (``n_image_features``) gained
-        nothing from longer training and keeps 30, as does one on features
-        alone, and so does fine-tuning (``warm_start_from``), which lost
-        much of what pre-training gave when it ran that long. ``len(history_)`` tells
-        how many epochs ran.
+        LipNet-4's balanced accuracy on small lamellarity sets by 0.07 to
+        0.10 (three seeds) and changed nothing on encapsulation
+        (``docs/real_data.md``); from 1,280 samples per rebalanced epoch on
+        (at batch size 32; with oversampling of three classes, 427 particles
+        in the largest), it is 30 epochs. A network that also reads features
+        (``n_image_features``) gained nothing from longer training and keeps
+        30, as does one on features alone, and so does fine-tuning
+        (``warm_start_from``), which lost much of what pre-training gave
+        when it ran that long. ``len(history_)`` tells how many epochs ran.
     batch_size : int, default=32
         Mini-batch size, as in the thesis. Prediction uses the same size
         unless ``iterator_valid__batch_size`` is given.
