@@ -87,6 +87,17 @@ class MinimumUpdates(Callback):
                 )
         return self
 
+    def on_train_begin(self, net, **kwargs):
+        """Start counting updates over the net's whole history.
+
+        Parameters
+        ----------
+        net : skorch.NeuralNet
+        **kwargs
+            skorch's other arguments, unused.
+        """
+        self.epochs_counted_, self.updates_ = 0, 0
+
     def on_epoch_end(self, net, **kwargs):
         """Stop training when both minimums are reached.
 
@@ -97,8 +108,11 @@ class MinimumUpdates(Callback):
             skorch's other arguments, unused.
         """
         history = net.history
-        updates = sum(history[:, "train_batch_count"])
-        if len(history) >= self.min_epochs and updates >= self.min_updates:
+        # Only the epochs not yet counted: summing the whole history every
+        # epoch grows quadratically over the thousand epochs of a tiny set.
+        self.updates_ += sum(history[self.epochs_counted_ :, "train_batch_count"])
+        self.epochs_counted_ = len(history)
+        if len(history) >= self.min_epochs and self.updates_ >= self.min_updates:
             # skorch's own signal to end training (as EarlyStopping does).
             raise KeyboardInterrupt
 

@@ -89,9 +89,11 @@ def test_an_integer_is_the_number_of_epochs(small_budget):
 
 def test_early_stopping_still_ends_auto_training_sooner(small_budget, monkeypatch):
     monkeypatch.setattr(_training_length, "AUTO_MIN_UPDATES", 400)
-    X, y = discs_and_rings(64)
-    clf = _net(train_split=0.25, patience=2, module__conv_channels=4).fit(X, y)
-    assert len(clf.history_) < 400
+    X, y = _balanced(64)  # 48 training images: two updates per epoch
+    full = _net(train_split=0.25, patience=None, module__conv_channels=4).fit(X, y)
+    stopped = _net(train_split=0.25, patience=2, module__conv_channels=4).fit(X, y)
+    assert len(full.history_) == 200 and _updates(full)[-1] == 400
+    assert len(stopped.history_) < 50
 
 
 def test_the_longer_training_is_what_learns_a_small_set(small_budget, monkeypatch):
