@@ -45,11 +45,11 @@ from sklearn.metrics import balanced_accuracy_score, recall_score
 from sklearn.model_selection import GroupShuffleSplit
 
 from sklearn_lipnet import make_lipnet_pipeline, save_model
+from sklearn_lipnet.cli._common import epochs_option
 from sklearn_lipnet.datasets import make_liposomes
-from sklearn_lipnet.neural_network._training_length import epoch_budget
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
-from .bench_real_data import HARD_WEIGHTS
+from .bench_real_data import HARD_WEIGHTS, until_min_updates
 
 PROBLEMS = ("encapsulation", "lamellarity")
 #: Settings that change what a run measures: runs on disk are reused only
@@ -119,7 +119,7 @@ def main():
     p.add_argument("--pretrain-epochs", type=int, default=15)
     p.add_argument(
         "--epochs",
-        type=lambda text: text if text == "auto" else int(text),
+        type=epochs_option,
         default=30,
         help="max_epochs of the fine-tuned and from-scratch networks (default 30; "
         "auto: the pipeline's default)",
@@ -229,8 +229,7 @@ def training_length(args):
     """``max_epochs`` (and callbacks) of the networks trained on the target."""
     if not args.min_updates:
         return {"max_epochs": args.epochs}
-    bound, callbacks = epoch_budget("auto", "image", warm_start=False)
-    return {"max_epochs": bound, "callbacks": callbacks}
+    return until_min_updates()
 
 
 def training_text(args):

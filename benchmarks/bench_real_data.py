@@ -62,7 +62,9 @@ from sklearn_lipnet import (
     make_lipnet_pipeline,
     make_svm_pipeline,
 )
+from sklearn_lipnet.cli._common import epochs_option
 from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, load_particles, make_liposomes
+from sklearn_lipnet.neural_network._training_length import epoch_budget
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
 
@@ -233,12 +235,16 @@ def _cosine_schedule(args):
     return {"max_epochs": epochs, "callbacks": [("lr_schedule", schedule)]}
 
 
+def until_min_updates():
+    """``max_epochs`` and callbacks that train any network (a hybrid, a
+    fine-tuned one) as ``"auto"`` trains a network on images from scratch."""
+    bound, callbacks = epoch_budget("auto", "image", warm_start=False)
+    return {"max_epochs": bound, "callbacks": callbacks}
+
+
 def _min_updates_hybrid(args):
     """The hybrid with the image-only network's "auto" training length."""
-    from sklearn_lipnet.neural_network._training_length import epoch_budget
-
-    bound, callbacks = epoch_budget("auto", "image")
-    return {"hybrid": True, "max_epochs": bound, "callbacks": callbacks}
+    return {"hybrid": True, **until_min_updates()}
 
 
 #: LipNet variants trained once per fold: their make_lipnet_pipeline settings.
@@ -486,7 +492,7 @@ def main():
     p.add_argument("--folds", type=int, default=5)
     p.add_argument(
         "--epochs",
-        type=lambda text: text if text == "auto" else int(text),
+        type=epochs_option,
         default="auto",
         help="the networks' max_epochs (default: auto, the pipelines' default: "
         "30, more on small training sets)",
