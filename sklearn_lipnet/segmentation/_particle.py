@@ -32,51 +32,60 @@ def _hysteresis(image, low, high):
     return keep[labels]
 
 
-def _wrap_labels(labels):
-    """Merge labels of a polar map that meet across the 0 / 2 pi seam.
+def _seam_roots(labels, n_labels):
+    """Smallest label of the set each label belongs to once the polar map's
+    0 / 2 pi seam is closed.
 
     Pixels of the first and the last ray touch at the same or a neighbouring
-    radius (8-connectivity); the labels they carry become one. The merged
-    sets are numbered 2, 3, ... in the order of their smallest old label
-    (background stays 0), as ``scipy.sparse.csgraph.connected_components``
-    numbers them.
+    radius (8-connectivity); the sets they belong to become one.
     """
     first, last = labels[0], labels[-1]
     a = np.concatenate([first[:-1], first, first[1:]])
     b = np.concatenate([last[1:], last, last[:-1]])
     touching = (a > 0) & (b > 0)
+    root = np.arange(n_labels + 1)
+    if not touching.any():
+        return root
     # Union-find over the few label pairs across the seam; every set is
     # named by its smallest label.
-    parent = list(range(int(labels.max()) + 1))
+    parent = {}
 
-    def root(label):
-        while parent[label] != label:
-            parent[label] = parent[parent[label]]
+    def find(label):
+        while parent.get(label, label) != label:
             label = parent[label]
         return label
 
     for i, j in set(zip(a[touching].tolist(), b[touching].tolist())):
-        i, j = root(i), root(j)
-        parent[max(i, j)] = min(i, j)
-    smallest = np.array([root(label) for label in range(len(parent))])
-    component = np.unique(smallest, return_inverse=True)[1]
-    return np.where(labels > 0, component[labels] + 1, 0)
+        i, j = find(i), find(j)
+        if i != j:
+            parent[max(i, j)] = min(i, j)
+    for label in parent:
+        root[label] = find(label)
+    return root
 
 
 def _outer_radii(on):
     """Largest radius of each connected set of a polar map, per direction.
 
-    ``on`` is a boolean polar map (directions x radii). Returns an int array
-    ``(n_sets, n_directions)``, -1 where a set is not seen in a direction.
+    ``on`` is a boolean polar map (directions x radii) whose first and last
+    rows are neighbours. Returns an int array ``(n_sets, n_directions)``,
+    -1 where a set is not seen in a direction, the sets in the order of
+    their first pixel.
     """
     labels, n_labels = ndi.label(on, structure=np.ones((3, 3)))
     if n_labels == 0:
         return np.empty((0, on.shape[0]), dtype=int)
-    labels = _wrap_labels(labels)
+    # Outer radii per label, then per set: the sets that meet across the
+    # seam take the maximum of their labels' rows (cheaper than relabelling
+    # the map).
     angle, radius = np.nonzero(labels)
-    outer = np.full((labels.max() + 1, on.shape[0]), -1)
+    outer = np.full((n_labels + 1, on.shape[0]), -1)
     np.maximum.at(outer, (labels[angle, radius], angle), radius)
-    return outer[np.any(outer >= 0, axis=1)]
+    root = _seam_roots(labels, n_labels)
+    merged = np.flatnonzero(root != np.arange(n_labels + 1))
+    if merged.size:
+        np.maximum.at(outer, root[merged], outer[merged])
+    return outer[1:][root[1:] == np.arange(1, n_labels + 1)]
 
 
 def _outermost_ring(outer, inside=None):

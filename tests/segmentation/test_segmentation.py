@@ -4,8 +4,8 @@ import pytest
 
 from sklearn_lipnet.datasets import make_liposomes
 from sklearn_lipnet.segmentation._particle import (
+    _outer_radii,
     _segment,
-    _wrap_labels,
     segment_particle,
 )
 
@@ -86,14 +86,13 @@ def test_bad_shapes_raise(bad):
         segment_particle(bad)
 
 
-def test_labels_touching_across_the_seam_are_merged():
-    labels = np.zeros((6, 10), dtype=int)
-    labels[:2, 5] = 1  # first rays, radius 5
-    labels[-2:, 6] = 2  # last rays, radius 6: touches label 1 diagonally
-    labels[-2:, 9] = 3  # last rays, radius 9: touches nothing
-    merged = _wrap_labels(labels)
-    assert merged[0, 5] == merged[-1, 6] != merged[-1, 9]
-    assert (merged == 0).sum() == (labels == 0).sum()
+def test_sets_touching_across_the_seam_are_one_set():
+    on = np.zeros((6, 10), dtype=bool)
+    on[:2, 5] = True  # first rays, radius 5
+    on[-2:, 6] = True  # last rays, radius 6: touches the first set diagonally
+    on[-2:, 9] = True  # last rays, radius 9: touches nothing
+    outer = _outer_radii(on)
+    assert outer.tolist() == [[5, 5, -1, -1, 6, 6], [-1, -1, -1, -1, 9, 9]]
 
 
 def test_images_too_small_to_segment_are_named():
