@@ -1,7 +1,8 @@
-"""Random geometric augmentation of whole image batches on their device."""
+"""Random augmentation of whole image batches on their device."""
 
 import math
 from dataclasses import asdict, dataclass, fields
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -14,11 +15,20 @@ class Augmentation:
     """The random transformations applied to training batches.
 
     The defaults are those of the thesis (section 5.5). Each transformation
-    is switched off by setting it to ``0`` / ``None`` / ``False``. All
-    transformations of one image are composed into a single affine map and
-    applied with one bilinear resampling (pixels falling outside the image
-    repeat the nearest border pixel, like Keras's ``fill_mode="nearest"``
-    the thesis used), for a whole batch at once on the batch's device.
+    is switched off by setting it to ``0`` / ``None`` / ``False``. The
+    geometric transformations of one image are composed into a single
+    affine map and applied with one bilinear resampling (pixels falling
+    outside the image repeat the nearest border pixel, like Keras's
+    ``fill_mode="nearest"`` the thesis used); blur, then noise, follow. All
+    of it runs for a whole batch at once on the batch's device.
+
+    ``blur`` and ``noise`` imitate what changes from micrograph to
+    micrograph: defocus and drift, and the electron dose (the thesis's
+    noise injection, section 5.2). Both are off by default (the thesis's
+    setting); :func:`~sklearn_lipnet.make_lipnet_pipeline` switches noise on
+    (:data:`~sklearn_lipnet.pipeline.PIPELINE_AUGMENTATION`), which helped
+    on small, noisy cut-outs whose conditions vary between micrographs (see
+    ``docs/real_data.md``).
 
     Parameters
     ----------
@@ -39,15 +49,35 @@ class Augmentation:
         Mirror left-right with probability 1/2.
     vertical_flip : bool, default=True
         Mirror top-bottom with probability 1/2.
+    blur : float, default=0
+        Maximum standard deviation of a Gaussian blur, in pixels of the
+        network's input; drawn per image uniformly from ``[0, blur]``.
+    noise : float, default=0
+        Maximum standard deviation of Gaussian noise added to every pixel,
+        in the units of the network's input, which the classifier
+        standardises (unit standard deviation over the training images);
+        drawn per image uniformly from ``[0, noise]``. ``0.5`` adds noise of
+        up to half the images' contrast.
 
     Examples
     --------
     >>> from sklearn_lipnet import Augmentation
     >>> Augmentation(shear=0, zoom=None)
     Augmentation(rotation=180, shear=0, shift=0.1, zoom=None, horizontal_flip=True,
-                 vertical_flip=True)
+                 vertical_flip=True, blur=0, noise=0)
     >>> Augmentation().is_identity
     False
+
+    Noise alone, on a blank image:
+
+    >>> import torch
+    >>> only_noise = Augmentation(rotation=0, shear=0, shift=0, zoom=None,
+    ...                           horizontal_flip=False, vertical_flip=False,
+    ...                           noise=0.5)
+    >>> blank = torch.zeros(1, 1, 28, 28)
+    >>> out = only_noise(blank, torch.Generator().manual_seed(0))
+    >>> bool(0 < out.std() <= 0.5 * 1.1)
+    True
     """
 
     rotation: float = 180
@@ -56,6 +86,8 @@ class Augmentation:
     zoom: tuple | None = (0.8, 1.0)
     horizontal_flip: bool = True
     vertical_flip: bool = True
+    blur: float = 0
+    noise: float = 0
 
     def __repr__(self):
         # Wrapped like scikit-learn's estimator reprs so doctests stay short.
@@ -97,7 +129,7 @@ class Augmentation:
         return None if augment.is_identity else augment
 
     def _validate(self, name):
-        for attr in ("rotation", "shear", "shift"):
+        for attr in ("rotation", "shear", "shift", "blur", "noise"):
             value = getattr(self, attr)
             if not isinstance(value, (int, float)) or not 0 <= value < math.inf:
                 raise ValueError(
@@ -127,6 +159,8 @@ class Augmentation:
             or not zoom_off
             or self.horizontal_flip
             or self.vertical_flip
+            or self.blur
+            or self.noise
         )
 
     def to_dict(self):
@@ -190,11 +224,66 @@ class Augmentation:
         translation = torch.stack([shift_x, shift_y], 1).unsqueeze(2)
         return torch.cat([linear, translation], 2)
 
+    def draw(self, n, generator, device):
+        """Draw the random parameters of ``n`` images (an epoch's at once).
+
+        Parameters
+        ----------
+        n : int
+            Number of images.
+        generator : torch.Generator
+            Source of the draws, on ``device``.
+        device : torch.device or str
+            Where the parameters are made.
+
+        Returns
+        -------
+        draw : AugmentationDraw
+            The affine maps, and the blur and noise levels (``None`` where
+            that transformation is off, so that switching it on does not
+            change the other draws).
+        """
+        theta = self.random_matrices(n, generator, device)
+        blur = noise = None
+        if self.blur:
+            blur = self.blur * torch.rand(n, generator=generator, device=device)
+        if self.noise:
+            noise = self.noise * torch.rand(n, generator=generator, device=device)
+        return AugmentationDraw(theta, blur, noise)
+
+    def apply(self, images, draw, generator):
+        """Transform a batch of images with the parameters ``draw``.
+
+        Parameters
+        ----------
+        images : torch.Tensor of shape (n, C, H, W)
+        draw : AugmentationDraw
+            The parameters of these ``n`` images, from :meth:`draw`.
+        generator : torch.Generator
+            Source of the noise itself, on the images' device.
+
+        Returns
+        -------
+        augmented : torch.Tensor of shape (n, C, H, W)
+            A new tensor.
+        """
+        images = self.warp(images, draw.theta)
+        if draw.blur is not None:
+            images = gaussian_blur(images, draw.blur, radius=math.ceil(3 * self.blur))
+        if draw.noise is not None:
+            noise = torch.randn(
+                images.shape,
+                generator=generator,
+                device=images.device,
+                dtype=images.dtype,
+            )
+            images = images + noise * draw.noise.to(images.dtype).view(-1, 1, 1, 1)
+        return images
+
     def __call__(self, images, generator):
         """Transform a batch ``(n, C, H, W)`` of images; returns a new tensor."""
-        return self.warp(
-            images, self.random_matrices(len(images), generator, images.device)
-        )
+        draw = self.draw(len(images), generator, images.device)
+        return self.apply(images, draw, generator)
 
     @staticmethod
     def warp(images, theta):
@@ -203,6 +292,56 @@ class Augmentation:
         return F.grid_sample(
             images, grid, mode="bilinear", padding_mode="border", align_corners=False
         )
+
+
+class AugmentationDraw(NamedTuple):
+    """Random parameters of augmented images, one row per image."""
+
+    theta: torch.Tensor  # (n, 2, 3) affine maps
+    blur: torch.Tensor | None  # (n,) blur standard deviations, pixels
+    noise: torch.Tensor | None  # (n,) noise standard deviations
+
+    def rows(self, start, stop):
+        """The parameters of images ``start:stop``."""
+        return AugmentationDraw(
+            *(None if part is None else part[start:stop] for part in self)
+        )
+
+
+def gaussian_blur(images, sigma, radius):
+    """Blur each image of ``(n, C, H, W)`` with its own Gaussian.
+
+    Parameters
+    ----------
+    images : torch.Tensor of shape (n, C, H, W)
+    sigma : torch.Tensor of shape (n,)
+        Standard deviation of each image's Gaussian, in pixels; ``0``
+        leaves the image as it is.
+    radius : int
+        Half width of the kernels, in pixels (``3 * max(sigma)`` keeps all
+        but 0.3 % of the weight).
+
+    Returns
+    -------
+    blurred : torch.Tensor of shape (n, C, H, W)
+        Pixels beyond the border repeat the nearest border pixel, as the
+        geometric warp does.
+    """
+    n, channels, height, width = images.shape
+    offsets = torch.arange(-radius, radius + 1, device=images.device)
+    # A vanishing sigma gives the kernel (0, ..., 1, ..., 0).
+    scaled = offsets / sigma.to(torch.float32).clamp_min(1e-3)[:, None]
+    kernels = torch.exp(-0.5 * scaled**2)
+    kernels = (kernels / kernels.sum(1, keepdim=True)).to(images.dtype)
+    # One group per image and channel: the separable blur as two grouped
+    # convolutions over the whole batch.
+    kernels = kernels.repeat_interleave(channels, 0)
+    out = images.reshape(1, n * channels, height, width)
+    out = F.pad(out, (radius, radius, 0, 0), mode="replicate")
+    out = F.conv2d(out, kernels[:, None, None, :], groups=n * channels)
+    out = F.pad(out, (0, 0, radius, radius), mode="replicate")
+    out = F.conv2d(out, kernels[:, None, :, None], groups=n * channels)
+    return out.reshape(n, channels, height, width)
 
 
 def dihedral_views(images):

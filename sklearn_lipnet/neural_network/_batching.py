@@ -204,14 +204,12 @@ class EpochBatches:
         indices = self._indices()
         n = n_rows(X) if indices is None else len(indices)
         batch_size = n if self.batch_size == -1 else self.batch_size
-        theta = None
+        draw = None
         images = _images(X)
         if indices is not None and self.augmentation is not None and images is not None:
             # One draw for the whole epoch: a handful of kernel launches
             # instead of a handful per batch.
-            theta = self.augmentation.random_matrices(
-                n, self.augmentation_generator, images.device
-            )
+            draw = self.augmentation.draw(n, self.augmentation_generator, images.device)
         for start in range(0, n, batch_size):
             stop = min(start + batch_size, n)
             if indices is None:
@@ -226,8 +224,11 @@ class EpochBatches:
                 batch = indices[start:stop]
                 Xb = take_rows(X, batch)
                 yb = None if y is None else y.index_select(0, batch)
-                if theta is not None:
-                    Xb = _with_images(
-                        Xb, self.augmentation.warp(_images(Xb), theta[start:stop])
+                if draw is not None:
+                    augmented = self.augmentation.apply(
+                        _images(Xb),
+                        draw.rows(start, stop),
+                        self.augmentation_generator,
                     )
+                    Xb = _with_images(Xb, augmented)
             yield Xb, yb

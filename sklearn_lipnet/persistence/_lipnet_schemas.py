@@ -40,6 +40,8 @@ _AUGMENTATION = Schema(
         ),
         "horizontal_flip": Bool(),
         "vertical_flip": Bool(),
+        "blur": Float(0),
+        "noise": Float(0),
     },
     params=None,
 )

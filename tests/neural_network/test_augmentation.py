@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from sklearn_lipnet import Augmentation
+from sklearn_lipnet.neural_network._augmentation import gaussian_blur
 
 from ._bars import tilts, vertical_bars
 
@@ -60,6 +61,9 @@ def test_from_param_dict_overrides_defaults():
         ({"zoom": (0, 1)}, "augment.zoom must satisfy 0 < low <= high"),
         ({"zoom": (0.8, math.inf)}, "augment.zoom must satisfy 0 < low <= high"),
         ({"zoom": 0.5}, r"augment.zoom must be None or a \(low, high\) pair"),
+        ({"noise": -0.1}, "augment.noise must be a finite number >= 0"),
+        ({"blur": math.inf}, "augment.blur must be a finite number >= 0"),
+        ({"blur": "1"}, "augment.blur must be a finite number >= 0"),
         ("yes", "augment must be True, False"),
     ],
 )
@@ -81,6 +85,8 @@ def test_to_dict_gives_every_setting():
         "zoom": None,
         "horizontal_flip": True,
         "vertical_flip": True,
+        "blur": 0,
+        "noise": 0,
     }
 
 
@@ -231,3 +237,78 @@ def test_repr_is_evaluable():
     aug = Augmentation(rotation=90, zoom=None)
     assert eval(repr(aug), {"Augmentation": Augmentation}) == aug
     assert np.isclose(aug.rotation, 90)
+
+
+def test_blur_spreads_a_point_into_a_gaussian_of_the_given_width():
+    side, centre = 41, 20
+    point = torch.zeros(3, 2, side, side)
+    point[:, :, centre, centre] = 1
+    sigma = torch.tensor([0.0, 1.0, 2.0])
+    out = gaussian_blur(point, sigma, radius=6)
+    torch.testing.assert_close(out[0], point[0], rtol=0, atol=0)
+    offsets = (torch.arange(side) - centre).double() ** 2
+    for image, width in zip(out[1:], sigma[1:]):
+        for channel in image:
+            weights = channel.double()
+            assert abs(float(weights.sum()) - 1) < 1e-5  # no weight lost
+            # Variance along each axis: sigma squared (the kernel, cut at
+            # three sigma, keeps 97 % of it at least).
+            rows = float((weights.sum(1) * offsets).sum())
+            cols = float((weights.sum(0) * offsets).sum())
+            for variance in (rows, cols):
+                assert 0.97 * width**2 <= variance <= 1.001 * width**2
+
+
+def test_blur_repeats_the_border_pixels():
+    # A constant image stays constant: the border is padded with itself.
+    image = torch.full((2, 1, 9, 9), 3.0)
+    out = gaussian_blur(image, torch.tensor([1.5, 0.7]), radius=5)
+    torch.testing.assert_close(out, image)
+
+
+def test_noise_has_the_drawn_standard_deviation():
+    generator = torch.Generator().manual_seed(8)
+    aug = Augmentation(**{**OFF, "noise": 0.5})
+    images = torch.full((300, 1, 32, 32), 2.0)
+    draw = aug.draw(len(images), generator, "cpu")
+    assert draw.blur is None
+    assert float(draw.noise.min()) >= 0 and float(draw.noise.max()) <= 0.5
+    assert float(draw.noise.max()) > 0.49
+    assert abs(float(draw.noise.mean()) - 0.25) < 0.03
+    out = aug.apply(images, draw, generator)
+    spread = (out - images).flatten(1).std(1)
+    torch.testing.assert_close(spread, draw.noise, rtol=0.08, atol=0.01)
+    assert abs(float((out - images).mean())) < 0.01
+
+
+def test_blur_levels_are_drawn_per_image():
+    generator = torch.Generator().manual_seed(9)
+    aug = Augmentation(**{**OFF, "blur": 1.5})
+    images = torch.zeros(400, 1, 21, 21)
+    images[:, :, 10, 10] = 1
+    draw = aug.draw(len(images), generator, "cpu")
+    assert draw.noise is None
+    assert float(draw.blur.min()) >= 0 and float(draw.blur.max()) <= 1.5
+    assert float(draw.blur.max()) > 1.45
+    assert abs(float(draw.blur.mean()) - 0.75) < 0.06
+    out = aug.apply(images, draw, generator)
+    # Each image is blurred by its own level: the sharper, the higher its peak.
+    peaks = out[:, 0, 10, 10]
+    assert float(torch.corrcoef(torch.stack([peaks, draw.blur]))[0, 1]) < -0.8
+
+
+def test_blur_and_noise_leave_the_geometric_draws_as_they_were():
+    # Switching them on must not change the rotations, shifts, ... drawn
+    # for the same seed (models trained without them stay reproducible).
+    plain = Augmentation().draw(50, torch.Generator().manual_seed(3), "cpu")
+    both = Augmentation(blur=1, noise=0.5).draw(
+        50, torch.Generator().manual_seed(3), "cpu"
+    )
+    torch.testing.assert_close(plain.theta, both.theta, rtol=0, atol=0)
+    assert plain.blur is None and plain.noise is None
+
+
+def test_blur_or_noise_alone_is_not_the_identity():
+    assert not Augmentation(**{**OFF, "noise": 0.1}).is_identity
+    assert not Augmentation(**{**OFF, "blur": 0.1}).is_identity
+    assert Augmentation.from_param({**OFF, "blur": 0, "noise": 0}) is None

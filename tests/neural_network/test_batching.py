@@ -203,3 +203,39 @@ def test_unlabelled_training_batches_draw_from_the_sampling_generator_only():
     state = torch.get_rng_state()
     assert torch.equal(epoch(), epoch())
     assert torch.equal(state, torch.get_rng_state())
+
+
+def test_training_batches_are_blurred_and_noised_image_by_image():
+    # The epoch draws one blur and noise level per image, and the batches
+    # are made with them: a point stays a point only where the blur drawn
+    # is near zero, and the constant background gets noise.
+    X = torch.zeros(64, 1, 15, 15)
+    X[:, :, 7, 7] = 1
+    y = np.array([0] * 32 + [1] * 32)
+    augmentation = Augmentation(
+        rotation=0,
+        shear=0,
+        shift=0,
+        zoom=None,
+        horizontal_flip=False,
+        vertical_flip=False,
+        blur=2.0,
+        noise=0.1,
+    )
+    batches = EpochBatches(
+        TensorDataset(X, y),
+        batch_size=16,
+        training=True,
+        balance=None,
+        augmentation=augmentation,
+        sampling_generator=torch.Generator().manual_seed(0),
+        augmentation_generator=torch.Generator().manual_seed(1),
+    )
+    out = torch.cat([xb for xb, _ in batches])
+    assert out.shape == X.shape
+    peaks = out[:, 0, 7, 7]
+    # Blurred: most of the point's weight has spread (a sigma of 1 px
+    # leaves about 0.16 at the centre), to different degrees per image.
+    assert float(peaks.median()) < 0.5 and float(peaks.std()) > 0.1
+    corner = out[:, 0, :3, :3].flatten(1)
+    assert 0.01 < float(corner.std(1).mean()) < 0.1

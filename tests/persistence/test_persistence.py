@@ -34,7 +34,7 @@ def test_lipnet_pipeline_round_trips(tmp_path):
         max_epochs=1,
         device="cpu",
         random_state=0,
-        augment=Augmentation(shear=0),
+        augment=Augmentation(shear=0, blur=0.5, noise=0.2),
         sampler="oversample",
     ).fit(table, y)
     save_model(model, tmp_path / "m.lipnet")
@@ -42,7 +42,7 @@ def test_lipnet_pipeline_round_trips(tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(table), model.predict_proba(table))
     assert loaded.predict(table).tolist() == model.predict(table).tolist()
     classifier = loaded.named_steps["lipnet"]
-    assert classifier.augment == Augmentation(shear=0)
+    assert classifier.augment == Augmentation(shear=0, blur=0.5, noise=0.2)
     assert len(classifier.history_) == 1
     # A loaded model refits like the original: same parameters, same seed,
     # same network, bit for bit on the CPU.
