@@ -19,7 +19,11 @@ def main():
     def models(problem):
         return {
             f"LipNet-{name[6:]}": make_lipnet_pipeline(
-                name, max_epochs=args.epochs, device=args.device, random_state=args.seed
+                name,
+                augment=True,  # the thesis's experiment, its augmentation
+                max_epochs=args.epochs,
+                device=args.device,
+                random_state=args.seed,
             )
             for name in ARCHITECTURES
         }

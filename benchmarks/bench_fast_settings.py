@@ -85,7 +85,12 @@ def main(argv=None):
         )
         models = {
             name: make_lipnet_pipeline(
-                "lipnet4", device=device, random_state=args.seed, n_jobs=-1, **params
+                "lipnet4",
+                augment=True,  # the thesis's, as in the main job
+                device=device,
+                random_state=args.seed,
+                n_jobs=-1,
+                **params,
             )
             for name, params in configurations.items()
         }

@@ -49,7 +49,13 @@ CONTROLS = ("lipnet4c", "lipnet4-fixed")
 
 def models(args):
     """The models ``--models`` names, as fresh estimators."""
-    network = dict(max_epochs=args.epochs, device=args.device, random_state=args.seed)
+    # The thesis's augmentation, with which these results were measured.
+    network = dict(
+        augment=True,
+        max_epochs=args.epochs,
+        device=args.device,
+        random_state=args.seed,
+    )
     fixed = dict(size=args.canvas_size, scale="fixed", **network)
     factories = {
         "lipnet4": ("LipNet-4", lambda: make_lipnet_pipeline("lipnet4", **network)),

@@ -28,6 +28,7 @@ def main():
         models = {
             f"LipNet-4, {label}": make_lipnet_pipeline(
                 "lipnet4",
+                augment=True,  # the thesis's experiment, its augmentation
                 balance=balance,
                 max_epochs=args.epochs,
                 device=args.device,

@@ -22,6 +22,7 @@ def main():
             label: make_lipnet_pipeline(
                 "lipnet4",
                 mode=mode,
+                augment=True,  # the thesis's experiment, its augmentation
                 max_epochs=args.epochs,
                 device=args.device,
                 random_state=args.seed,

@@ -21,6 +21,7 @@ def main():
         return {
             "LipNet-4": make_lipnet_pipeline(
                 "lipnet4",
+                augment=True,  # the thesis's experiment, its augmentation
                 max_epochs=args.epochs,
                 device=args.device,
                 random_state=args.seed,

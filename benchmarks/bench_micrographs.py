@@ -125,6 +125,7 @@ def train(problem, sampling, args):
     model = make_lipnet_pipeline(
         "lipnet4",
         mode="masked",
+        augment=True,  # the thesis's, with which the results were measured
         balance=None if sampling == "none" else sampling,
         max_epochs=args.epochs,
         device=args.device,

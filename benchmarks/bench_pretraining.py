@@ -3,7 +3,8 @@
 ``LipNetClassifier(warm_start_from=MODEL_FILE)`` starts from a saved network
 (issue 10). This measures what that buys on a small labelled set: LipNet-4
 (``make_lipnet_pipeline()``, default settings but ``--epochs``, 30 unless
-given, as when these numbers were measured) is trained on ``--n-labelled``
+given, and the thesis's augmentation, ``augment=True``, as when these numbers
+were measured) is trained on ``--n-labelled``
 particles of a hard-regime set either from scratch or from a network
 pre-trained on ``--n-pretrain`` synthetic particles:
 
@@ -78,7 +79,10 @@ def pretrain(problem, regime, args, folder):
             random_state=args.seed + 100,
         )
         model = make_lipnet_pipeline(
-            max_epochs=args.pretrain_epochs, device=args.device, random_state=args.seed
+            max_epochs=args.pretrain_epochs,
+            augment=True,  # the thesis's, as when the results were measured
+            device=args.device,
+            random_state=args.seed,
         )
         save_model(model.fit(table, y), path)
         seconds = time.perf_counter() - start
@@ -183,6 +187,7 @@ def main():
                     )
                     model = make_lipnet_pipeline(
                         **training_length(args),
+                        augment=True,  # the thesis's, as when the results were measured
                         device=args.device,
                         random_state=args.seed + repeat,
                         **extra,
@@ -236,10 +241,10 @@ def training_text(args):
     """How the networks on the target trained, for the report."""
     if args.min_updates:
         return (
-            "`make_lipnet_pipeline()` trained until 1,200 updates, fine-tuned "
-            "networks too (`--min-updates`)"
+            "`make_lipnet_pipeline(augment=True)` trained until 1,200 updates, "
+            "fine-tuned networks too (`--min-updates`)"
         )
-    return f"`make_lipnet_pipeline(max_epochs={args.epochs!r})`"
+    return f"`make_lipnet_pipeline(max_epochs={args.epochs!r}, augment=True)`"
 
 
 def result_name(args):

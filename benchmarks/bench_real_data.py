@@ -88,10 +88,14 @@ VARIANTS = (
     "lipnet-no-label-smoothing",
     "lipnet-batch8",
     "lipnet-input40",
+    "lipnet-thesis-augmentation",
+    "lipnet-noise-blur",
+    "lipnet-blur",
     "hybrid",
     "hybrid-min-updates",
     "hybrid-mask-free",
     "hybrid-input40",
+    "hybrid-noise",
     "svm-thesis",
     "svm-mask-free",
 )
@@ -108,10 +112,17 @@ LABELS = {
     "lipnet-no-label-smoothing": "LipNet without label smoothing",
     "lipnet-batch8": "LipNet, batch size 8 (4x the optimizer steps)",
     "lipnet-input40": "LipNet, 40 x 40 px input (module__input_size=40)",
+    "lipnet-thesis-augmentation": (
+        "LipNet, the thesis's augmentation alone (augment=True, the default "
+        "before noise)"
+    ),
+    "lipnet-noise-blur": "LipNet, noise and blur augmentation (noise=0.5, blur=1)",
+    "lipnet-blur": "LipNet, blur augmentation without noise (blur=1)",
     "hybrid": "LipNet + hand-made features in one network (make_hybrid_pipeline())",
     "hybrid-min-updates": "Hybrid, trained like the network on images (1,200 updates)",
     "hybrid-mask-free": 'Hybrid, mask-free features only (features="mask_free")',
     "hybrid-input40": "Hybrid, 40 x 40 px input (size=40)",
+    "hybrid-noise": "Hybrid with the LipNet pipeline's noise augmentation (noise=0.5)",
     "svm-thesis": "SVM on the thesis's features, automatic masks (old default)",
     "svm-mask-free": 'SVM on the mask-free features alone (features="mask_free")',
 }
@@ -255,9 +266,13 @@ SINGLE_RUNS = {
     "lipnet-no-label-smoothing": lambda args: {"label_smoothing": 0.0},
     "lipnet-batch8": lambda args: {"batch_size": 8},
     "lipnet-input40": lambda args: {"module__input_size": 40},
+    "lipnet-thesis-augmentation": lambda args: {"augment": True},
+    "lipnet-noise-blur": lambda args: {"augment": {"noise": 0.5, "blur": 1.0}},
+    "lipnet-blur": lambda args: {"augment": {"blur": 1.0}},
     "hybrid": lambda args: {"hybrid": True},
     "hybrid-mask-free": lambda args: {"hybrid": True, "features": "mask_free"},
     "hybrid-input40": lambda args: {"hybrid": True, "size": 40},
+    "hybrid-noise": lambda args: {"hybrid": True, "augment": {"noise": 0.5}},
 }
 
 

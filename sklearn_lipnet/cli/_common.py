@@ -101,7 +101,8 @@ def choose_model(table):
     return "hybrid", (
         f"{missing} of {len(table)} particles have no expert mask: the hybrid, "
         "LipNet-4 with the hand-made features, which did better than the network "
-        "alone on particles without masks (lipnet4 for the network alone)"
+        "alone on most sets of particles without masks (lipnet4 for the network "
+        "alone)"
     )
 
 
@@ -144,6 +145,8 @@ def build_model(model, args, *, verbose=0):
         "n_jobs": args.jobs,
         "verbose": verbose,
     }
+    if args.augment is not None:
+        network_options["augment"] = args.augment
     if model == "svm":
         return make_svm_pipeline(
             sampler=strategy.svm_sampler,
@@ -187,6 +190,7 @@ def resolve_model_options(args, preset):
     args.precision = resolve_precision(args.precision, device)
     args.compile = True if args.compile else resolve_compile(preset.compile, device)
     args.predict_batch_size = preset.predict_batch_size
+    args.augment = preset.augment
     return args
 
 

@@ -22,8 +22,9 @@ def train_preset():
 
     The main job's, but with the classifier's own epochs (``"auto"``: the
     thesis's 30, more on small training sets; the benchmark uses 12 to stay
-    short) and its float32 arithmetic: a model trained for use is trained as
-    the thesis trained it unless ``--precision`` says otherwise.
+    short), its float32 arithmetic (a model trained for use is trained as
+    the thesis trained it unless ``--precision`` says otherwise), and each
+    pipeline's own augmentation (the benchmark keeps the thesis's).
 
     Returns
     -------
@@ -34,7 +35,11 @@ def train_preset():
     from ..experiments import BENCHMARK_PRESETS
 
     return replace(
-        BENCHMARK_PRESETS["default"], name="train", epochs="auto", precision="fp32"
+        BENCHMARK_PRESETS["default"],
+        name="train",
+        epochs="auto",
+        precision="fp32",
+        augment=None,
     )
 
 
@@ -117,8 +122,9 @@ def run(args):
             "Note: these particles have no expert masks. Without masks the hybrid "
             "(--model hybrid: the network with the hand-made features, what "
             "--model auto trains on such particles) did better than the network "
-            "alone on small and on large cut-outs, and on small, noisy ones the "
-            "SVM (--model svm) too; see docs/real_data.md."
+            "alone on large cut-outs and on one problem of two on small, noisy "
+            "ones, where the SVM (--model svm) did as well; compare them on your "
+            "particles, see docs/real_data.md."
         )
     log(f"Training {display_name(args.model)} on {len(y)} particles from {args.data}")
     args.probability = True

@@ -112,6 +112,10 @@ class BenchmarkPreset:
     n_jobs : int or None
         Processes for generating data and computing features, and for the
         SVM's folds.
+    augment : bool, dict, Augmentation or None
+        The networks' augmentation: ``True``, the thesis's, in every
+        benchmark (they replicate its study); ``None`` leaves each
+        pipeline's default (what ``lipnet train`` does).
     """
 
     name: str
@@ -127,6 +131,7 @@ class BenchmarkPreset:
     compile: object = False
     predict_batch_size: int = 256
     n_jobs: int | None = None
+    augment: object = True
 
 
 # A large batch needs enough of them per epoch to train: 256 on a few

@@ -6,12 +6,13 @@ StandardScaler -> [sampler] -> SVC``) take the same table and labels, so both
 go through one ``cross_validate`` call. :func:`make_hybrid_pipeline` trains
 one network on the image and the features together, and
 :func:`make_stacking_classifier` combines the two pipelines' outputs.
+:data:`PIPELINE_AUGMENTATION` is the networks' default augmentation there, and
 :data:`SAMPLING_STRATEGIES` names the ways of countering class imbalance that
 the command line offers.
 """
 
 from ._combined import make_hybrid_pipeline, make_stacking_classifier
-from ._factories import make_lipnet_pipeline, make_svm_pipeline
+from ._factories import PIPELINE_AUGMENTATION, make_lipnet_pipeline, make_svm_pipeline
 from ._sampling import (
     SAMPLING_STRATEGIES,
     CheckedSMOTE,
@@ -20,6 +21,7 @@ from ._sampling import (
 )
 
 __all__ = [
+    "PIPELINE_AUGMENTATION",
     "SAMPLING_STRATEGIES",
     "CheckedSMOTE",
     "SamplingStrategy",

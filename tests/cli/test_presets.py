@@ -81,3 +81,33 @@ def test_epochs_are_a_positive_number_or_auto(capsys):
             f"must be a positive integer or 'auto', got {bad}"
             in capsys.readouterr().err
         )
+
+
+@pytest.mark.parametrize("preset", sorted(BENCHMARK_PRESETS))
+def test_benchmarks_train_with_the_thesis_augmentation(preset):
+    from sklearn_lipnet.cli._common import build_model
+
+    args = _resolved(["benchmark", "--preset", preset, "--device", "cpu"])
+    network = build_model("lipnet4", args).named_steps["lipnet"]
+    assert network.augment is True
+
+
+def test_train_uses_each_pipelines_augmentation():
+    from sklearn_lipnet.cli._common import build_model
+    from sklearn_lipnet.cli._train import train_preset
+    from sklearn_lipnet.pipeline import (
+        PIPELINE_AUGMENTATION,
+        make_hybrid_pipeline,
+        make_lipnet_pipeline,
+    )
+
+    args = build_parser().parse_args(["train", "--data", "x", "--out", "m"])
+    resolve_model_options(args, train_preset())
+    for model, factory in (
+        ("lipnet4", make_lipnet_pipeline),
+        ("hybrid", make_hybrid_pipeline),
+    ):
+        network = build_model(model, args).steps[-1][1]
+        assert network.augment == factory().steps[-1][1].augment
+    assert build_model("lipnet4", args)[-1].augment == PIPELINE_AUGMENTATION
+    assert PIPELINE_AUGMENTATION.noise > 0
