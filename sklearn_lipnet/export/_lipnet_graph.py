@@ -2,8 +2,9 @@
 
 The graph is built with ``onnx.helper`` from the network's layers instead of
 being traced by ``torch.onnx.export``: the LipNet layers are few and fixed
-(:mod:`sklearn_lipnet.neural_network._networks`), so one short converter per
-layer type gives an exact graph on every torch version, without the
+(:mod:`sklearn_lipnet.neural_network._networks` and
+:mod:`~sklearn_lipnet.neural_network._feature_networks`), so one short
+converter per layer type gives an exact graph on every torch version, without the
 TorchScript exporter (deprecated since torch 2.9) or the dynamo exporter
 (which needs onnxscript). A layer or network without a converter is an
 error, never a silently different graph.

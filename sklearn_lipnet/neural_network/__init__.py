@@ -17,17 +17,15 @@ from ._augmentation import Augmentation
 from ._batching import BALANCE_STRATEGIES
 from ._classifier import LipNetClassifier, resolve_device
 from ._embedding import LipNetEmbedding
+from ._feature_networks import NETWORKS, HybridLipNet, MLPHead
 from ._networks import (
     ARCHITECTURES,
-    NETWORKS,
-    HybridLipNet,
     LipNet,
     LipNet1,
     LipNet2,
     LipNet4,
     LipNet4c,
     LipNet6,
-    MLPHead,
 )
 from ._training_length import MinimumUpdates
 

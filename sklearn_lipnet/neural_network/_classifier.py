@@ -20,12 +20,13 @@ from ..utils import check_labels
 from ._augmentation import Augmentation, dihedral_views
 from ._batching import BALANCE_STRATEGIES, IMAGE_KEY, n_rows, slice_rows
 from ._execution import PRECISIONS, Execution
+from ._feature_networks import HybridLipNet, MLPHead
 from ._image_tensor import (
     HYBRID_LAYOUT,
     as_network_input,
     input_layout_of,
 )
-from ._networks import ARCHITECTURES, HybridLipNet, MLPHead
+from ._networks import ARCHITECTURES
 from ._routing import RoutedParamsMixin
 from ._skorch_net import LipNetNeuralNet
 from ._training_length import epoch_budget
