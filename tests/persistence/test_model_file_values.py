@@ -12,16 +12,16 @@ import numpy as np
 import pytest
 
 from sklearn_lipnet import Augmentation
-from sklearn_lipnet.persistence import _model_file
+from sklearn_lipnet.persistence import _codec, _model_file
 from sklearn_lipnet.persistence._checks import InvalidModelFile
 
 
 def _encode(value):
-    return _model_file._Encoder().encode(value, "model")
+    return _codec.Encoder().encode(value, "model")
 
 
 def _decode(value):
-    return _model_file._Decoder(None, _model_file.FORMAT_VERSION, "cpu").decode(
+    return _codec.Decoder(None, _model_file.FORMAT_VERSION, "cpu").decode(
         value, "model"
     )
 
@@ -191,8 +191,8 @@ def test_nesting_is_limited_to_max_depth(wrap):
             value = [value]
         return value
 
-    _decode(nested(_model_file.MAX_DEPTH))
-    _refused(nested(_model_file.MAX_DEPTH + 1), "nested more than 100 levels")
+    _decode(nested(_codec.MAX_DEPTH))
+    _refused(nested(_codec.MAX_DEPTH + 1), "nested more than 100 levels")
 
 
 @pytest.mark.parametrize(
