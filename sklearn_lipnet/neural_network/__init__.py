@@ -28,6 +28,7 @@ from ._networks import (
     LipNet6,
 )
 from ._training_length import MinimumUpdates
+from ._weight_averaging import WeightAveraging
 
 __all__ = [
     "ARCHITECTURES",
@@ -45,5 +46,6 @@ __all__ = [
     "LipNetEmbedding",
     "MLPHead",
     "MinimumUpdates",
+    "WeightAveraging",
     "resolve_device",
 ]

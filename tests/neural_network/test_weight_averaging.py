@@ -1,0 +1,101 @@
+"""WeightAveraging: the network ends with the moving average of its weights."""
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklearn_lipnet import LipNetClassifier
+from sklearn_lipnet.neural_network import MinimumUpdates, WeightAveraging
+
+from .._synthetic import discs_and_rings
+
+
+class _Snapshots(Callback):
+    """The weights when training starts and after every training batch."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.weights = [self._copy(net)]
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        if training:
+            self.weights.append(self._copy(net))
+
+    @staticmethod
+    def _copy(net):
+        return {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+
+
+def _fit(callbacks, **params):
+    X, y = discs_and_rings(40, weights=(0.5, 0.5))
+    settings = dict(
+        architecture="lipnet1",
+        device="cpu",
+        max_epochs=3,
+        batch_size=8,
+        random_state=0,
+        callbacks=callbacks,
+    )
+    return LipNetClassifier(**{**settings, **params}).fit(X, y)
+
+
+def _moving_average(snapshots, decay):
+    average = dict(snapshots[0])
+    for weights in snapshots[1:]:
+        average = {k: decay * average[k] + (1 - decay) * weights[k] for k in weights}
+    return average
+
+
+@pytest.mark.parametrize("stop", ["max_epochs", "minimum_updates"])
+def test_the_network_ends_with_the_moving_average_of_its_weights(stop):
+    snapshots = _Snapshots()
+    averaging = WeightAveraging(decay=0.8)
+    callbacks = [("snapshots", snapshots), ("averaging", averaging)]
+    params = {}
+    if stop == "minimum_updates":
+        # Training ends by skorch's interrupt signal, as max_epochs="auto" does.
+        callbacks.append(("enough", MinimumUpdates(min_epochs=2, min_updates=10)))
+        params["max_epochs"] = 50
+    clf = _fit(callbacks, **params)
+
+    n_updates = int(np.sum(clf.history_[:, "train_batch_count"]))
+    assert averaging.n_averaged_ == n_updates == len(snapshots.weights) - 1
+    expected = _moving_average(snapshots.weights, 0.8)
+    final = clf.module_.state_dict()
+    last = snapshots.weights[-1]
+    for name, value in final.items():
+        torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)
+    # The average is not simply the last weights.
+    assert any(not torch.allclose(final[k], last[k]) for k in final)
+
+
+def test_decay_zero_keeps_the_last_weights():
+    averaged = _fit([("averaging", WeightAveraging(decay=0.0))])
+    plain = _fit(None)
+    for name, value in plain.module_.state_dict().items():
+        torch.testing.assert_close(averaged.module_.state_dict()[name], value)
+
+
+def test_validation_batches_are_not_averaged():
+    averaging = WeightAveraging()
+    clf = _fit([("averaging", averaging)], train_split=0.25, patience=None)
+    assert np.sum(clf.history_[:, "valid_batch_count"]) > 0
+    assert averaging.n_averaged_ == np.sum(clf.history_[:, "train_batch_count"])
+
+
+def test_averaged_weights_are_what_the_classifier_predicts_with():
+    X, _ = discs_and_rings(40, weights=(0.5, 0.5))
+    averaged = _fit([("averaging", WeightAveraging(decay=0.9))])
+    plain = _fit(None)
+    averaged.module_.eval()
+    with torch.no_grad():
+        logits = averaged.module_(averaged._network_input(X))
+    expected = torch.softmax(logits, dim=1).numpy()
+    np.testing.assert_allclose(averaged.predict_proba(X), expected, atol=1e-6)
+    assert not np.allclose(averaged.predict_proba(X), plain.predict_proba(X))
+
+
+@pytest.mark.parametrize("decay", [1.0, -0.1, 1.5, "0.9", True])
+def test_bad_decay_is_refused_by_name(decay):
+    with pytest.raises(ValueError, match="WeightAveraging: decay must be"):
+        _fit([("averaging", WeightAveraging(decay=decay))])
