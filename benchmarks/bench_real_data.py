@@ -64,6 +64,7 @@ from sklearn_lipnet import (
 )
 from sklearn_lipnet.cli._common import epochs_option
 from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, load_particles, make_liposomes
+from sklearn_lipnet.neural_network import WeightAveraging
 from sklearn_lipnet.neural_network._training_length import epoch_budget
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
@@ -92,6 +93,7 @@ VARIANTS = (
     "lipnet-noise-blur",
     "lipnet-blur",
     "lipnet-noise1",
+    "lipnet-weight-averaging",
     "hybrid",
     "hybrid-min-updates",
     "hybrid-mask-free",
@@ -120,6 +122,9 @@ LABELS = {
     "lipnet-noise-blur": "LipNet, noise and blur augmentation (noise=0.5, blur=1)",
     "lipnet-blur": "LipNet, blur augmentation without noise (blur=1)",
     "lipnet-noise1": "LipNet, twice the default noise (noise=1)",
+    "lipnet-weight-averaging": (
+        "LipNet, moving average of the weights (WeightAveraging(decay=0.995))"
+    ),
     "hybrid": "LipNet + hand-made features in one network (make_hybrid_pipeline())",
     "hybrid-min-updates": "Hybrid, trained like the network on images (1,200 updates)",
     "hybrid-mask-free": 'Hybrid, mask-free features only (features="mask_free")',
@@ -272,6 +277,9 @@ SINGLE_RUNS = {
     "lipnet-noise-blur": lambda args: {"augment": {"noise": 0.5, "blur": 1.0}},
     "lipnet-blur": lambda args: {"augment": {"blur": 1.0}},
     "lipnet-noise1": lambda args: {"augment": {"noise": 1.0}},
+    "lipnet-weight-averaging": lambda args: {
+        "callbacks": [("weight_averaging", WeightAveraging(decay=0.995))]
+    },
     "hybrid": lambda args: {"hybrid": True},
     "hybrid-mask-free": lambda args: {"hybrid": True, "features": "mask_free"},
     "hybrid-input40": lambda args: {"hybrid": True, "size": 40},

@@ -120,8 +120,8 @@ class WeightAveraging(Callback):
         **kwargs
             skorch's other arguments, unused.
         """
-        if not self.n_averaged_:
-            return
-        with torch.no_grad():
-            torch._foreach_copy_(self._current, self._average)
+        if self.n_averaged_:
+            with torch.no_grad():
+                torch._foreach_copy_(self._current, self._average)
+        # The average is a copy of the network (on its device): not kept.
         del self._current, self._average
