@@ -31,6 +31,7 @@ from ._routing import RoutedParamsMixin
 from ._skorch_net import LipNetNeuralNet
 from ._training_length import epoch_budget
 from ._warm_start import check_pretrained, load_pretrained, pretrained_classifier
+from ._weight_averaging import WeightAveraging
 
 __all__ = ["LipNetClassifier", "resolve_device"]
 
@@ -178,6 +179,15 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         With a validation split, training stops when the validation loss has
         not improved for this many epochs and the best epoch's weights are
         restored. ``None`` disables early stopping.
+    weight_averaging : float or None, default=None
+        End training with an exponential moving average of the weights
+        instead of the last ones: the decay of
+        :class:`~sklearn_lipnet.neural_network.WeightAveraging`, in [0, 1)
+        (0.995 averages over about the last 200 updates). It smooths the
+        batch-to-batch wandering of a network trained on a few hundred
+        heavily augmented particles; :func:`~sklearn_lipnet.make_lipnet_pipeline`
+        uses 0.995. ``None`` (the thesis) keeps the last weights. With early
+        stopping, the best epoch's weights are restored instead.
     callbacks : list of skorch callbacks or None, default=None
         Extra skorch callbacks (checkpoints, learning-rate schedules, ...).
     input_layout : {"auto", "image", "features"}, default="auto"
@@ -311,6 +321,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
             callable,
         ],
         "patience": [Interval(Integral, 1, None, closed="left"), None],
+        "weight_averaging": [Interval(Real, 0, 1, closed="left"), None],
         "callbacks": [list, None],
         "input_layout": [StrOptions({"auto", "image", "features"})],
         "n_image_features": [Interval(Integral, 1, None, closed="left"), None],
@@ -337,6 +348,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         batch_size=32,
         train_split=None,
         patience=5,
+        weight_averaging=None,
         callbacks=None,
         input_layout="auto",
         n_image_features=None,
@@ -360,6 +372,7 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
         self.batch_size = batch_size
         self.train_split = train_split
         self.patience = patience
+        self.weight_averaging = weight_averaging
         self.callbacks = callbacks
         self.input_layout = input_layout
         self.n_image_features = n_image_features
@@ -449,6 +462,10 @@ class LipNetClassifier(RoutedParamsMixin, ClassifierMixin, BaseEstimator):
 
     def _callbacks(self, extra=()):
         callbacks = list(self.callbacks or []) + list(extra)
+        if self.weight_averaging is not None:
+            callbacks.append(
+                ("weight_averaging", WeightAveraging(decay=self.weight_averaging))
+            )
         if self.train_split is not None and self.patience is not None:
             callbacks.append(
                 (

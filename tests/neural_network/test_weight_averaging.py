@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
-from sklearn_lipnet import LipNetClassifier
+from sklearn_lipnet import LipNetClassifier, load_model, save_model
 from sklearn_lipnet.neural_network import MinimumUpdates, WeightAveraging
 
 from .._synthetic import discs_and_rings
@@ -99,3 +101,40 @@ def test_averaged_weights_are_what_the_classifier_predicts_with():
 def test_bad_decay_is_refused_by_name(decay):
     with pytest.raises(ValueError, match="WeightAveraging: decay must be"):
         _fit([("averaging", WeightAveraging(decay=decay))])
+
+
+def test_the_classifier_parameter_adds_the_callback():
+    by_parameter = _fit(None, weight_averaging=0.8)
+    by_callback = _fit([("averaging", WeightAveraging(decay=0.8))])
+    plain = _fit(None)
+    for name, value in by_callback.module_.state_dict().items():
+        assert torch.equal(by_parameter.module_.state_dict()[name], value)
+    assert not np.allclose(
+        by_parameter.module_.features[0].weight.detach().numpy(),
+        plain.module_.features[0].weight.detach().numpy(),
+    )
+
+
+def test_early_stopping_restores_the_best_epoch_over_the_average():
+    settings = dict(train_split=0.25, patience=2, max_epochs=4)
+    averaged = _fit(None, weight_averaging=0.8, **settings)
+    plain = _fit(None, **settings)
+    for name, value in plain.module_.state_dict().items():
+        torch.testing.assert_close(averaged.module_.state_dict()[name], value)
+
+
+@pytest.mark.parametrize("value", [1.0, -0.5, "0.99"])
+def test_bad_weight_averaging_is_refused(value):
+    with pytest.raises(InvalidParameterError, match="weight_averaging"):
+        _fit(None, weight_averaging=value)
+
+
+def test_model_files_keep_weight_averaging(tmp_path):
+    clf = _fit(None, weight_averaging=0.9)
+    save_model(clf, tmp_path / "averaged.lipnet")
+    loaded = load_model(tmp_path / "averaged.lipnet")
+    assert loaded.weight_averaging == 0.9
+    X, y = discs_and_rings(40, weights=(0.5, 0.5))
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    refitted = clone(loaded).fit(X, y)
+    np.testing.assert_array_equal(refitted.predict_proba(X), clf.predict_proba(X))
