@@ -7,25 +7,36 @@ from skorch.callbacks import Callback
 
 __all__ = ["WeightAveraging"]
 
+#: Early in training the average reaches back over the last
+#: ``1 / RECENT_FRACTION`` of the updates made so far (its mean age), not
+#: further: a fixed decay would keep the random initial weights in the
+#: average of a short training (after 20 updates at decay 0.995, 90 % of
+#: it), and a network trained for a few epochs would end near its start.
+RECENT_FRACTION = 4
+
 
 class WeightAveraging(Callback):
     """skorch callback: end training with a moving average of the weights.
 
-    After every optimizer update the callback moves its average of each
-    weight (and float buffer) a fraction ``1 - decay`` of the way to the
-    network's current value; when training ends, the network takes the
-    averaged weights. The average smooths out the last updates' noise
-    (small, heavily augmented training sets make the weights wander from
-    batch to batch), at the cost of one in-place update of the weights per
-    batch.
+    After the ``t``-th optimizer update the callback moves its average of
+    each weight (and float buffer) a fraction
+    ``max(1 - decay, 4 / (t + 3))`` of the way to the network's current
+    value; when training ends, the network takes the averaged weights. The
+    average smooths out the last updates' noise (small, heavily augmented
+    training sets make the weights wander from batch to batch), at the cost
+    of one in-place update of the weights per batch. The first update
+    replaces the initial weights, and until ``1 / (1 - decay)`` is reached
+    the average spans about the last quarter of the updates so far, so a
+    short training ends near its last weights rather than near its start.
 
     Parameters
     ----------
     decay : float, default=0.995
-        Weight of the old average at each update, in [0, 1). The average
-        spans about ``1 / (1 - decay)`` updates (200 for the default; an
-        epoch of 240 particles at batch size 32 is 8 updates). ``0`` keeps
-        the last weights.
+        Weight of the old average at each update once training is long
+        enough, in [0, 1). The average then spans about ``1 / (1 - decay)``
+        updates (200 for the default, from the 797th update on; an epoch of
+        240 particles at batch size 32 is 8 updates). ``0`` keeps the last
+        weights.
 
     Attributes
     ----------
@@ -107,9 +118,10 @@ class WeightAveraging(Callback):
         """
         if not training:
             return
-        with torch.no_grad():
-            torch._foreach_lerp_(self._average, self._current, 1.0 - self.decay)
         self.n_averaged_ += 1
+        step = max(1.0 - self.decay, RECENT_FRACTION / (self.n_averaged_ + 3))
+        with torch.no_grad():
+            torch._foreach_lerp_(self._average, self._current, step)
 
     def on_train_end(self, net, **kwargs):
         """Give the network the averaged weights.

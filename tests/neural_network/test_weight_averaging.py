@@ -42,9 +42,11 @@ def _fit(callbacks, **params):
 
 
 def _moving_average(snapshots, decay):
+    """The average of the weights after each update, as documented."""
     average = dict(snapshots[0])
-    for weights in snapshots[1:]:
-        average = {k: decay * average[k] + (1 - decay) * weights[k] for k in weights}
+    for t, weights in enumerate(snapshots[1:], start=1):
+        step = max(1 - decay, 4 / (t + 3))
+        average = {k: (1 - step) * average[k] + step * weights[k] for k in weights}
     return average
 
 
@@ -69,6 +71,33 @@ def test_the_network_ends_with_the_moving_average_of_its_weights(stop):
         torch.testing.assert_close(value, expected[name], rtol=1e-5, atol=1e-6)
     # The average is not simply the last weights.
     assert any(not torch.allclose(final[k], last[k]) for k in final)
+
+
+def test_the_first_update_replaces_the_initial_weights():
+    # One batch, one epoch: one update, so the average is the updated weights.
+    averaged = _fit(
+        [("averaging", WeightAveraging(decay=0.999))], max_epochs=1, batch_size=64
+    )
+    plain = _fit(None, max_epochs=1, batch_size=64)
+    assert len(averaged.history_) == 1
+    for name, value in plain.module_.state_dict().items():
+        torch.testing.assert_close(averaged.module_.state_dict()[name], value)
+
+
+def test_a_short_training_ends_near_its_last_weights():
+    # 15 updates: a fixed decay of 0.995 would leave 93 % of the initial
+    # weights in the average; it spans the last few updates instead.
+    snapshots = _Snapshots()
+    clf = _fit([("snapshots", snapshots), ("averaging", WeightAveraging())])
+    first, last = snapshots.weights[0], snapshots.weights[-1]
+    final = clf.module_.state_dict()
+    for name in final:
+        if last[name].dtype.is_floating_point and not torch.equal(
+            last[name], first[name]
+        ):
+            to_last = (final[name] - last[name]).norm()
+            to_first = (final[name] - first[name]).norm()
+            assert to_last < 0.5 * to_first, name
 
 
 def test_decay_zero_keeps_the_last_weights():
