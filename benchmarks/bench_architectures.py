@@ -7,6 +7,7 @@ masked input; reports the fold-average F1 of every class.
 """
 
 from sklearn_lipnet import make_lipnet_pipeline
+from sklearn_lipnet.experiments import THESIS_TRAINING
 
 from ._experiments import parser, run_experiment
 
@@ -20,7 +21,7 @@ def main():
         return {
             f"LipNet-{name[6:]}": make_lipnet_pipeline(
                 name,
-                augment=True,  # the thesis's experiment, its augmentation
+                **THESIS_TRAINING,  # the thesis's experiment, its training
                 max_epochs=args.epochs,
                 device=args.device,
                 random_state=args.seed,

@@ -26,6 +26,7 @@ from sklearn_lipnet import make_lipnet_pipeline
 from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, make_liposomes
 from sklearn_lipnet.experiments import (
     BENCHMARK_PRESETS,
+    THESIS_TRAINING,
     class_order,
     compare_models,
     resolve_compile,
@@ -86,7 +87,7 @@ def main(argv=None):
         models = {
             name: make_lipnet_pipeline(
                 "lipnet4",
-                augment=True,  # the thesis's, as in the main job
+                **THESIS_TRAINING,  # the thesis's, as in the main job
                 device=device,
                 random_state=args.seed,
                 n_jobs=-1,

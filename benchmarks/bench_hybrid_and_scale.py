@@ -31,7 +31,7 @@ from sklearn_lipnet import (
     make_svm_pipeline,
 )
 from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS
-from sklearn_lipnet.experiments import class_order, compare_models
+from sklearn_lipnet.experiments import THESIS_TRAINING, class_order, compare_models
 from sklearn_lipnet.pipeline import make_stacking_classifier
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
@@ -49,9 +49,9 @@ CONTROLS = ("lipnet4c", "lipnet4-fixed")
 
 def models(args):
     """The models ``--models`` names, as fresh estimators."""
-    # The thesis's augmentation, with which these results were measured.
+    # The thesis's training, with which these results were measured.
     network = dict(
-        augment=True,
+        **THESIS_TRAINING,
         max_epochs=args.epochs,
         device=args.device,
         random_state=args.seed,

@@ -10,6 +10,7 @@ classes gain, and what the majority pays.
 """
 
 from sklearn_lipnet import make_lipnet_pipeline, make_svm_pipeline
+from sklearn_lipnet.experiments import THESIS_TRAINING
 
 from ._experiments import parser, run_experiment
 
@@ -28,7 +29,7 @@ def main():
         models = {
             f"LipNet-4, {label}": make_lipnet_pipeline(
                 "lipnet4",
-                augment=True,  # the thesis's experiment, its augmentation
+                **THESIS_TRAINING,  # the thesis's experiment, its training
                 balance=balance,
                 max_epochs=args.epochs,
                 device=args.device,

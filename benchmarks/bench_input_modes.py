@@ -8,6 +8,7 @@ LipNet-4, oversampled and augmented, fed the three input modes of
 """
 
 from sklearn_lipnet import make_lipnet_pipeline
+from sklearn_lipnet.experiments import THESIS_TRAINING
 
 from ._experiments import parser, run_experiment
 
@@ -22,7 +23,7 @@ def main():
             label: make_lipnet_pipeline(
                 "lipnet4",
                 mode=mode,
-                augment=True,  # the thesis's experiment, its augmentation
+                **THESIS_TRAINING,  # the thesis's experiment, its training
                 max_epochs=args.epochs,
                 device=args.device,
                 random_state=args.seed,

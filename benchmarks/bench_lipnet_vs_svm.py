@@ -10,6 +10,7 @@ confusion matrices next to the thesis's tables.
 """
 
 from sklearn_lipnet import make_lipnet_pipeline, make_svm_pipeline
+from sklearn_lipnet.experiments import THESIS_TRAINING
 
 from ._experiments import parser, run_experiment
 
@@ -21,7 +22,7 @@ def main():
         return {
             "LipNet-4": make_lipnet_pipeline(
                 "lipnet4",
-                augment=True,  # the thesis's experiment, its augmentation
+                **THESIS_TRAINING,  # the thesis's experiment, its training
                 max_epochs=args.epochs,
                 device=args.device,
                 random_state=args.seed,

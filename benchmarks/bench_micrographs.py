@@ -43,7 +43,12 @@ from sklearn_lipnet.datasets import (
     thesis_proportions,
 )
 from sklearn_lipnet.detection import detection_scores, find_particles, match_particles
-from sklearn_lipnet.experiments import class_colours, class_order, draw_overlay
+from sklearn_lipnet.experiments import (
+    THESIS_TRAINING,
+    class_colours,
+    class_order,
+    draw_overlay,
+)
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
 
@@ -125,7 +130,7 @@ def train(problem, sampling, args):
     model = make_lipnet_pipeline(
         "lipnet4",
         mode="masked",
-        augment=True,  # the thesis's, with which the results were measured
+        **THESIS_TRAINING,  # the thesis's, with which the results were measured
         balance=None if sampling == "none" else sampling,
         max_epochs=args.epochs,
         device=args.device,

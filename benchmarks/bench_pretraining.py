@@ -3,7 +3,8 @@
 ``LipNetClassifier(warm_start_from=MODEL_FILE)`` starts from a saved network
 (issue 10). This measures what that buys on a small labelled set: LipNet-4
 (``make_lipnet_pipeline()``, default settings but ``--epochs``, 30 unless
-given, and the thesis's augmentation, ``augment=True``, as when these numbers
+given, and the thesis's training, ``THESIS_TRAINING``: its augmentation and
+the last weights, as when these numbers
 were measured) is trained on ``--n-labelled``
 particles of a hard-regime set either from scratch or from a network
 pre-trained on ``--n-pretrain`` synthetic particles:
@@ -48,6 +49,7 @@ from sklearn.model_selection import GroupShuffleSplit
 from sklearn_lipnet import make_lipnet_pipeline, save_model
 from sklearn_lipnet.cli._common import epochs_option
 from sklearn_lipnet.datasets import make_liposomes
+from sklearn_lipnet.experiments import THESIS_TRAINING
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
 from .bench_real_data import HARD_WEIGHTS, until_min_updates
@@ -80,7 +82,7 @@ def pretrain(problem, regime, args, folder):
         )
         model = make_lipnet_pipeline(
             max_epochs=args.pretrain_epochs,
-            augment=True,  # the thesis's, as when the results were measured
+            **THESIS_TRAINING,  # as when the results were measured
             device=args.device,
             random_state=args.seed,
         )
@@ -187,7 +189,7 @@ def main():
                     )
                     model = make_lipnet_pipeline(
                         **training_length(args),
-                        augment=True,  # the thesis's, as when the results were measured
+                        **THESIS_TRAINING,  # as when the results were measured
                         device=args.device,
                         random_state=args.seed + repeat,
                         **extra,
@@ -241,10 +243,14 @@ def training_text(args):
     """How the networks on the target trained, for the report."""
     if args.min_updates:
         return (
-            "`make_lipnet_pipeline(augment=True)` trained until 1,200 updates, "
+            "`make_lipnet_pipeline(augment=True, weight_averaging=None)` trained "
+            "until 1,200 updates, "
             "fine-tuned networks too (`--min-updates`)"
         )
-    return f"`make_lipnet_pipeline(max_epochs={args.epochs!r}, augment=True)`"
+    return (
+        f"`make_lipnet_pipeline(max_epochs={args.epochs!r}, augment=True, "
+        "weight_averaging=None)`"
+    )
 
 
 def result_name(args):

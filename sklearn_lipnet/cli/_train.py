@@ -24,7 +24,8 @@ def train_preset():
     thesis's 30, more on small training sets; the benchmark uses 12 to stay
     short), its float32 arithmetic (a model trained for use is trained as
     the thesis trained it unless ``--precision`` says otherwise), and each
-    pipeline's own augmentation (the benchmark keeps the thesis's).
+    pipeline's own training options, augmentation and weight averaging (the
+    benchmark keeps the thesis's).
 
     Returns
     -------
@@ -39,7 +40,7 @@ def train_preset():
         name="train",
         epochs="auto",
         precision="fp32",
-        augment=None,
+        training=None,
     )
 
 
@@ -122,9 +123,9 @@ def run(args):
             "Note: these particles have no expert masks. Without masks the hybrid "
             "(--model hybrid: the network with the hand-made features, what "
             "--model auto trains on such particles) did better than the network "
-            "alone on large cut-outs and on one problem of two on small, noisy "
-            "ones, where the SVM (--model svm) did as well; compare them on your "
-            "particles, see docs/real_data.md."
+            "alone on large cut-outs, and on small, noisy ones the network, the "
+            "hybrid and the SVM (--model svm) did about as well; compare them on "
+            "your particles, see docs/real_data.md."
         )
     log(f"Training {display_name(args.model)} on {len(y)} particles from {args.data}")
     args.probability = True

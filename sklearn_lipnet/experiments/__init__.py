@@ -32,6 +32,7 @@ from ._micrograph_report import (
 )
 from ._presets import (
     BENCHMARK_PRESETS,
+    THESIS_TRAINING,
     BenchmarkPreset,
     resolve_compile,
     resolve_precision,
@@ -45,6 +46,7 @@ from ._thesis_results import TABLE_NUMBERS, thesis_confusion
 __all__ = [
     "BENCHMARK_PRESETS",
     "TABLE_NUMBERS",
+    "THESIS_TRAINING",
     "BenchmarkPreset",
     "EpochProgress",
     "ModelResult",

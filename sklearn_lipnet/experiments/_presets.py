@@ -15,6 +15,7 @@ from ..neural_network._execution import native_bf16
 
 __all__ = [
     "BENCHMARK_PRESETS",
+    "THESIS_TRAINING",
     "BenchmarkPreset",
     "resolve_compile",
     "resolve_precision",
@@ -24,6 +25,11 @@ __all__ = [
 #: The classifier's learning rate at the thesis's batch size of 32.
 BASE_LEARNING_RATE = 1e-3
 BASE_BATCH_SIZE = 32
+
+#: The networks' training as in the thesis, over the pipelines' defaults:
+#: its augmentation alone and the last weights. The benchmarks replicate its
+#: study, and their recorded results were measured so.
+THESIS_TRAINING = {"augment": True, "weight_averaging": None}
 
 
 def resolve_precision(precision, device):
@@ -112,10 +118,11 @@ class BenchmarkPreset:
     n_jobs : int or None
         Processes for generating data and computing features, and for the
         SVM's folds.
-    augment : bool, dict, Augmentation or None
-        The networks' augmentation: ``True``, the thesis's, in every
-        benchmark (they replicate its study); ``None`` leaves each
-        pipeline's default (what ``lipnet train`` does).
+    training : dict or None
+        The networks' training options over the pipelines' defaults:
+        :data:`THESIS_TRAINING` (the thesis's augmentation, the last
+        weights) in every benchmark, which replicate its study; ``None``
+        leaves each pipeline's defaults (what ``lipnet train`` does).
     """
 
     name: str
@@ -131,7 +138,7 @@ class BenchmarkPreset:
     compile: object = False
     predict_batch_size: int = 256
     n_jobs: int | None = None
-    augment: object = True
+    training: dict | None = field(default_factory=lambda: dict(THESIS_TRAINING))
 
 
 # A large batch needs enough of them per epoch to train: 256 on a few

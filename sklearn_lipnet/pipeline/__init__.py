@@ -6,13 +6,19 @@ StandardScaler -> [sampler] -> SVC``) take the same table and labels, so both
 go through one ``cross_validate`` call. :func:`make_hybrid_pipeline` trains
 one network on the image and the features together, and
 :func:`make_stacking_classifier` combines the two pipelines' outputs.
-:data:`PIPELINE_AUGMENTATION` is the networks' default augmentation there, and
+:data:`PIPELINE_AUGMENTATION` and :data:`PIPELINE_WEIGHT_AVERAGING` are the
+network's default augmentation and weight averaging there, and
 :data:`SAMPLING_STRATEGIES` names the ways of countering class imbalance that
 the command line offers.
 """
 
 from ._combined import make_hybrid_pipeline, make_stacking_classifier
-from ._factories import PIPELINE_AUGMENTATION, make_lipnet_pipeline, make_svm_pipeline
+from ._factories import (
+    PIPELINE_AUGMENTATION,
+    PIPELINE_WEIGHT_AVERAGING,
+    make_lipnet_pipeline,
+    make_svm_pipeline,
+)
 from ._sampling import (
     SAMPLING_STRATEGIES,
     CheckedSMOTE,
@@ -22,6 +28,7 @@ from ._sampling import (
 
 __all__ = [
     "PIPELINE_AUGMENTATION",
+    "PIPELINE_WEIGHT_AVERAGING",
     "SAMPLING_STRATEGIES",
     "CheckedSMOTE",
     "SamplingStrategy",
