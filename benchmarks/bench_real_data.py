@@ -66,6 +66,7 @@ from sklearn_lipnet.cli._common import epochs_option
 from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, load_particles, make_liposomes
 from sklearn_lipnet.experiments import THESIS_TRAINING
 from sklearn_lipnet.neural_network._training_length import epoch_budget
+from sklearn_lipnet.pipeline import PIPELINE_WEIGHT_AVERAGING
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
 
@@ -99,6 +100,7 @@ VARIANTS = (
     "hybrid-mask-free",
     "hybrid-input40",
     "hybrid-noise",
+    "hybrid-weight-averaging",
     "svm-thesis",
     "svm-mask-free",
 )
@@ -131,6 +133,9 @@ LABELS = {
     "hybrid-mask-free": 'Hybrid, mask-free features only (features="mask_free")',
     "hybrid-input40": "Hybrid, 40 x 40 px input (size=40)",
     "hybrid-noise": "Hybrid with the LipNet pipeline's noise augmentation (noise=0.5)",
+    "hybrid-weight-averaging": (
+        "Hybrid with the LipNet pipeline's weight averaging (weight_averaging=0.995)"
+    ),
     "svm-thesis": "SVM on the thesis's features, automatic masks (old default)",
     "svm-mask-free": 'SVM on the mask-free features alone (features="mask_free")',
 }
@@ -291,6 +296,10 @@ SINGLE_RUNS = {
     "hybrid-mask-free": lambda args: {"hybrid": True, "features": "mask_free"},
     "hybrid-input40": lambda args: {"hybrid": True, "size": 40},
     "hybrid-noise": lambda args: {"hybrid": True, "augment": {"noise": 0.5}},
+    "hybrid-weight-averaging": lambda args: {
+        "hybrid": True,
+        "weight_averaging": PIPELINE_WEIGHT_AVERAGING,
+    },
 }
 
 

@@ -123,5 +123,5 @@ def test_train_uses_each_pipelines_training():
     assert network.augment == PIPELINE_AUGMENTATION
     assert network.weight_averaging == PIPELINE_WEIGHT_AVERAGING == 0.995
     assert PIPELINE_AUGMENTATION.noise > 0
-    # The hybrid keeps the last weights: averaging was not measured there.
+    # The hybrid keeps the last weights: averaging gained nothing clear there.
     assert build_model("hybrid", args)[-1].weight_averaging is None
