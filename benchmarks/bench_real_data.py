@@ -103,6 +103,7 @@ VARIANTS = (
     "hybrid-weight-averaging",
     "svm-thesis",
     "svm-mask-free",
+    "svm-c0.3",
 )
 LABELS = {
     "lipnet": "LipNet, default pipeline (make_lipnet_pipeline())",
@@ -138,6 +139,7 @@ LABELS = {
     ),
     "svm-thesis": "SVM on the thesis's features, automatic masks (old default)",
     "svm-mask-free": 'SVM on the mask-free features alone (features="mask_free")',
+    "svm-c0.3": "SVM, stronger regularisation (make_svm_pipeline(C=0.3))",
 }
 
 
@@ -372,6 +374,8 @@ def sklearn_model(name):
         return make_svm_pipeline("thesis")
     if name == "svm-mask-free":
         return make_svm_pipeline("mask_free")
+    if name == "svm-c0.3":
+        return make_svm_pipeline(C=0.3)
     raise KeyError(name)
 
 
