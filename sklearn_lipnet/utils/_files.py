@@ -152,9 +152,19 @@ def write_atomically(path, write):
 def _replacing_file(path, suffix):
     """A temporary path beside ``path``, renamed to it when the block succeeds."""
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=path.parent, prefix=f".{path.name}.", suffix=suffix
-    )
+    if not path.parent.is_dir():
+        # mkstemp would name its hidden temporary file, not the folder.
+        raise FileNotFoundError(
+            f"Cannot write {path}: the folder {path.parent} does not exist."
+        )
+    try:
+        descriptor, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name}.", suffix=suffix
+        )
+    except OSError as error:
+        raise type(error)(
+            error.errno, f"Cannot write {path}: {error.strerror} in {path.parent}"
+        ) from None
     os.close(descriptor)  # reopened by name: writers such as tifffile read it
     temporary = Path(temporary)
     try:

@@ -5,7 +5,7 @@ import signal
 
 import pytest
 
-from sklearn_lipnet.utils import atomic_file, replacing_folder
+from sklearn_lipnet.utils import atomic_file, replacing_folder, write_atomically
 from sklearn_lipnet.utils._files import deferred_interrupts
 
 
@@ -27,6 +27,24 @@ def test_an_interrupted_write_leaves_the_old_file_byte_identical(tmp_path, error
             raise error
     assert path.read_bytes() == b"the previous good model"
     assert [p.name for p in tmp_path.iterdir()] == ["model.lipnet"]
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda path: atomic_file(path).__enter__(),
+        lambda path: write_atomically(path, lambda target: target.write_text("x")),
+    ],
+    ids=["atomic_file", "write_atomically"],
+)
+def test_a_missing_folder_is_named_not_the_temporary_file(tmp_path, write):
+    path = tmp_path / "no such folder" / "model.lipnet"
+    with pytest.raises(FileNotFoundError) as caught:
+        write(path)
+    message = str(caught.value)
+    assert f"the folder {path.parent} does not exist" in message
+    assert ".partial" not in message
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_finished_write_replaces_the_file_with_normal_permissions(tmp_path):
