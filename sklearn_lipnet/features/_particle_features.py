@@ -9,7 +9,6 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..segmentation import segmentation_quality
 from ..segmentation._masks import (
     _check_segmentable,
     _segment_missing,
@@ -432,14 +431,7 @@ def _segment_and_describe(images, masks, pixel_sizes, spec):
     if not spec.needs_masks:
         return describe_particles(images, masks, pixel_sizes, spec), [], []
     masks = list(masks)
-    missing = [position for position, mask in enumerate(masks) if mask is None]
-    not_found = _segment_missing(images, masks)
-    qualities = [None] * len(images)
-    if spec.checks_masks:
-        for position in missing:
-            qualities[position] = segmentation_quality(
-                images[position], masks[position], closed=position not in not_found
-            )
+    not_found, qualities = _segment_missing(images, masks, check=spec.checks_masks)
     untrusted = [
         position
         for position, quality in enumerate(qualities)

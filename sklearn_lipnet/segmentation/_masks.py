@@ -7,6 +7,7 @@ from joblib import Parallel, delayed
 from ..utils import as_particle_table, describe_rows
 from ..utils._parallel import chunk_bounds
 from ._particle import MIN_SIDE, _segment
+from ._quality import _segment_and_check
 
 __all__ = ["particle_masks"]
 
@@ -96,18 +97,28 @@ def _segment_all(images):
     return [_segment(image) for image in images]
 
 
-def _segment_missing(images, masks):
+def _segment_missing(images, masks, *, check=False):
     """Segment the images whose mask is None, in place in ``masks``.
 
-    Returns the positions where no closed outline was found.
+    Returns the positions where no closed outline was found and, per
+    position, the check of the automatic mask (``None`` for the masks given,
+    and for all of them without ``check``).
     """
     not_found = []
+    qualities = [None] * len(images)
     for position, (image, mask) in enumerate(zip(images, masks)):
-        if mask is None:
+        if mask is not None:
+            continue
+        if check:
+            # The check reuses the segmentation's band-pass, the costliest
+            # step of both.
+            masks[position], qualities[position] = _segment_and_check(image)
+            found = qualities[position].closed
+        else:
             masks[position], found = _segment(image)
-            if not found:
-                not_found.append(position)
-    return not_found
+        if not found:
+            not_found.append(position)
+    return not_found, qualities
 
 
 def _warn_not_found(table, not_found, n_segmented, stacklevel):

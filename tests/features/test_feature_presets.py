@@ -16,6 +16,9 @@ from sklearn_lipnet.features._description import (
     NANOMETRE_FEATURES,
     THESIS_FEATURES,
 )
+from sklearn_lipnet.segmentation import _particle, _quality, segmentation_quality
+from sklearn_lipnet.segmentation._filters import membrane_darkness
+from sklearn_lipnet.segmentation._particle import _segment
 
 from .._particle_shapes import radius_map, vesicle_image, vesicle_table
 
@@ -115,6 +118,35 @@ def test_untrusted_masks_are_replaced_and_the_choice_recorded():
     with pytest.warns(UserWarning):
         unchecked = ParticleFeatures("thesis").fit_transform(table)
     assert not np.allclose(unchecked[1], X[1, :-1])
+
+
+def test_the_mask_check_agrees_with_segmentation_quality_on_one_band_pass(
+    monkeypatch,
+):
+    table, _ = make_liposomes(12, regime="hard", weights=[1, 1, 1], random_state=0)
+    images = list(table["image"])
+    expected = []
+    for image in images:
+        mask, closed = _segment(image)
+        expected.append(segmentation_quality(image, mask, closed=closed).trusted)
+    # Both a trusted and an untrusted mask, or the comparison says little.
+    assert 0 < sum(expected) < len(expected)
+
+    calls = []
+
+    def counted(image, sigma):
+        calls.append(image.shape)
+        return membrane_darkness(image, sigma)
+
+    monkeypatch.setattr(_particle, "membrane_darkness", counted)
+    monkeypatch.setattr(_quality, "membrane_darkness", counted)
+    features = ParticleFeatures(list(THESIS_FEATURES) + [MASK_CHECK])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        X = features.fit_transform(table[["image"]])
+    np.testing.assert_array_equal(X[:, -1], np.array(expected, dtype=float))
+    # The segmentation's band-pass serves the check: one per particle.
+    assert len(calls) == len(images)
 
 
 def test_auto_features_on_the_hard_regime_are_finite():
