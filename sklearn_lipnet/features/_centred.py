@@ -10,6 +10,8 @@ vectors of the same length. Pixels at distance ``R`` or more (the corners)
 are left out.
 """
 
+from functools import lru_cache
+
 import numpy as np
 from scipy import ndimage as ndi
 
@@ -44,17 +46,30 @@ class CentredDisc:
     def __init__(self, shape):
         height, width = shape
         half = min(height, width) / 2
-        rows, cols = np.mgrid[:height, :width]
-        dy = (rows - (height - 1) / 2) / half
-        dx = (cols - (width - 1) / 2) / half
+        # A column and a row, broadcast: the same values as full grids.
+        dy = ((np.arange(height) - (height - 1) / 2) / half)[:, None]
+        dx = (np.arange(width) - (width - 1) / 2) / half
         radius = np.hypot(dx, dy)
         self.inside = radius < 1
         self.radius = radius[self.inside]
-        self.dx = dx[self.inside]
-        self.dy = dy[self.inside]
+        self.dx = np.broadcast_to(dx, shape)[self.inside]
+        self.dy = np.broadcast_to(dy, shape)[self.inside]
         safe = np.where(self.radius > 0, self.radius, 1.0)
         self.angle_cos = self.dx / safe
         self.angle_sin = self.dy / safe
+        for array in vars(self).values():
+            array.flags.writeable = False  # shared between particles: see below
+
+
+@lru_cache(maxsize=8)
+def centred_disc(shape):
+    """The :class:`CentredDisc` of ``shape``, shared by cut-outs of that shape.
+
+    A particle picker cuts boxes of one size, so a few shapes recur; the
+    disc's arrays (read-only) are then computed once per process instead of
+    once per particle.
+    """
+    return CentredDisc(tuple(int(side) for side in shape))
 
 
 def _check_centred_image(image):
@@ -106,7 +121,7 @@ def ring_profile(image, n_bins=16):
     """
     image = _check_centred_image(image)
     n_bins = _check_n_bins(n_bins)
-    disc = CentredDisc(image.shape)
+    disc = centred_disc(image.shape)
     return _ring_profile_of(image[disc.inside], disc, n_bins)
 
 
@@ -150,7 +165,7 @@ def ring_spread(image, n_bins=16):
     """
     image = _check_centred_image(image)
     n_bins = _check_n_bins(n_bins)
-    disc = CentredDisc(image.shape)
+    disc = centred_disc(image.shape)
     return _ring_spread_of(image[disc.inside], disc, n_bins)
 
 
@@ -225,7 +240,7 @@ def angular_harmonics(image, n_harmonics=4, n_rings=3):
     image = _check_centred_image(image)
     n_harmonics = _check_n_bins(n_harmonics)
     n_rings = _check_n_bins(n_rings)
-    disc = CentredDisc(image.shape)
+    disc = centred_disc(image.shape)
     return _angular_harmonics_of(image[disc.inside], disc, n_harmonics, n_rings)
 
 
@@ -301,7 +316,7 @@ def orientation_coherence(image, n_rings=3, sigma=1.0):
     sigma = float(sigma)
     if not (np.isfinite(sigma) and sigma >= 0):
         raise ValueError(f"sigma must be a non-negative number, got {sigma!r}.")
-    disc = CentredDisc(image.shape)
+    disc = centred_disc(image.shape)
     return _orientation_coherence_of(image, disc, n_rings, sigma)
 
 
@@ -391,7 +406,7 @@ def density_moments(image, background=None):
     array([0.14, 0.33, 0.  , 0.61, 0.  , 0.  ])
     """
     image = _check_centred_image(image)
-    disc = CentredDisc(image.shape)
+    disc = centred_disc(image.shape)
     if background is not None:
         background = float(background)
         if not np.isfinite(background):

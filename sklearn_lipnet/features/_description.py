@@ -15,12 +15,12 @@ import numpy as np
 from ..utils import check_image, check_mask
 from ._centred import (
     DENSITY_MOMENT_NAMES,
-    CentredDisc,
     _angular_harmonics_of,
     _density_moments_of,
     _orientation_coherence_of,
     _ring_profile_of,
     _ring_spread_of,
+    centred_disc,
 )
 from ._geometry import ParticleGeometry
 from ._intensity import (
@@ -281,7 +281,7 @@ class _Particle:
 
     @cached_property
     def disc(self):
-        return CentredDisc(self.image.shape)
+        return centred_disc(self.image.shape)
 
     @cached_property
     def disc_values(self):

@@ -1,7 +1,10 @@
 """Mask-free features on shapes whose answer is known analytically."""
 
+import math
+
 import numpy as np
 import pytest
+from skimage.feature import local_binary_pattern
 
 from sklearn_lipnet.features import (
     angular_harmonics,
@@ -13,6 +16,8 @@ from sklearn_lipnet.features import (
     ring_profile,
     ring_spread,
 )
+from sklearn_lipnet.features._centred import centred_disc
+from sklearn_lipnet.features._texture import _uniform_lbp_labels
 
 from .._particle_shapes import ellipse_mask, radius_map
 
@@ -20,6 +25,21 @@ from .._particle_shapes import ellipse_mask, radius_map
 def polar(side):
     rows, cols = np.mgrid[:side, :side] - (side - 1) / 2
     return np.hypot(rows, cols), np.arctan2(rows, cols)
+
+
+def test_the_centred_disc_is_shared_read_only_and_has_the_discs_area():
+    disc = centred_disc((81, 120))  # R = 40.5, centre (40, 59.5)
+    assert centred_disc(np.zeros((81, 120)).shape) is disc
+    assert abs(disc.inside.sum() - np.pi * 40.5**2) < 2 * np.pi * 40.5  # one rim
+    rows, cols = np.nonzero(disc.inside)
+    np.testing.assert_allclose(disc.dy * 40.5, rows - 40)
+    np.testing.assert_allclose(disc.dx * 40.5, cols - 59.5)
+    np.testing.assert_allclose(disc.radius, np.hypot(disc.dx, disc.dy))
+    np.testing.assert_allclose(disc.angle_cos**2 + disc.angle_sin**2, 1.0)
+    assert disc.radius.max() < 1
+    # Shared between particles, so no feature may change it.
+    with pytest.raises(ValueError, match="read-only"):
+        disc.radius[0] = 0.5
 
 
 def test_ring_profile_finds_rings_at_their_radius():
@@ -117,6 +137,63 @@ def test_density_moments_of_discs_and_ellipses():
     np.testing.assert_allclose(
         weak[1:], [gyration, offset, anisotropy, c21, c30], rtol=1e-9, atol=1e-9
     )
+
+
+def _uniform_lbp_by_the_definition(levels, n_points, radius):
+    """Uniform LBP labels pixel by pixel, as documented (an oracle)."""
+    image = np.asarray(levels, dtype=np.float64)
+    margin = int(np.ceil(radius))
+    angles = 2 * np.pi * np.arange(n_points) / n_points
+    offsets = list(
+        zip(np.round(-radius * np.sin(angles), 5), np.round(radius * np.cos(angles), 5))
+    )
+    labels = []
+    for r in range(margin, image.shape[0] - margin):
+        for c in range(margin, image.shape[1] - margin):
+            bits = []
+            for row_offset, col_offset in offsets:
+                y, x = r + row_offset, c + col_offset
+                y0, x0, y1, x1 = (
+                    int(math.floor(y)),
+                    int(math.floor(x)),
+                    int(math.ceil(y)),
+                    int(math.ceil(x)),
+                )
+                dy, dx = y - y0, x - x0
+                top = (1 - dx) * image[y0, x0] + dx * image[y0, x1]
+                bottom = (1 - dx) * image[y1, x0] + dx * image[y1, x1]
+                bits.append((1 - dy) * top + dy * bottom >= image[r, c])
+            changes = sum(a != b for a, b in zip(bits[:-1], bits[1:]))
+            labels.append(sum(bits) if changes <= 2 else n_points + 1)
+    return np.array(labels)
+
+
+@pytest.mark.parametrize(("n_points", "radius"), [(8, 1), (4, 1), (12, 1.5), (8, 2.5)])
+def test_lbp_labels_follow_the_definition_pixel_by_pixel(n_points, radius):
+    rng = np.random.default_rng(n_points)
+    images = [
+        rng.integers(0, 256, (13, 17)),
+        rng.integers(0, 3, (15, 12)),  # many ties with the centre
+        np.add.outer(np.arange(14), 3 * np.arange(16)),  # ramps: exact ties
+        np.full((12, 12), 200),
+    ]
+    for image in images:
+        margin = int(np.ceil(radius))
+        ours = _uniform_lbp_labels(image.astype(np.uint8), n_points, radius, margin)
+        expected = _uniform_lbp_by_the_definition(image, n_points, radius)
+        np.testing.assert_array_equal(ours.ravel(), expected)
+
+
+def test_lbp_labels_equal_scikit_images_on_noise():
+    rng = np.random.default_rng(3)
+    for n_points, radius in [(8, 1), (16, 2)]:
+        image = rng.integers(0, 256, (40, 33)).astype(np.uint8)
+        margin = int(np.ceil(radius))
+        expected = local_binary_pattern(image, n_points, radius, method="uniform")
+        np.testing.assert_array_equal(
+            _uniform_lbp_labels(image, n_points, radius, margin),
+            expected[margin:-margin, margin:-margin],
+        )
 
 
 def test_lbp_of_flat_images_ramps_and_rotations():
