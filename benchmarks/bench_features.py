@@ -6,7 +6,11 @@ segmentation runs first), all features. The cut-outs are synthetic liposomes
 (``make_liposomes`` at its default 1 nm per pixel, 50 px surrounding) whose
 larger side is 100 to 300 pixels, with their true masks.
 
-Three measurements per case (masks given, masks missing):
+A third case, without masks, computes what ``make_svm_pipeline()``
+computes for such particles (``features="auto"``: the mask-free features,
+the thesis's in checked automatic masks, and the check); it has no target.
+
+Three measurements per case:
 
 - wall-clock rate of ``transform`` with ``n_jobs=1`` and ``n_jobs=2``, best
   of ``--repeats`` calls after a warm-up call (which also starts the joblib
@@ -44,10 +48,21 @@ from sklearn_lipnet import ParticleFeatures
 from sklearn_lipnet.datasets import make_liposomes
 from sklearn_lipnet.features import _description
 from sklearn_lipnet.segmentation._particle import _segment
+from sklearn_lipnet.segmentation._quality import _segment_and_check
 
 from ._environment import machine_info, machine_markdown, write_result
 
 TARGETS = {"masks given": 1500, "no masks": 500}
+#: The cases: which particles (with or without their masks) and which
+#: features. The targets are for ``features="all"``; the third case is what
+#: ``make_svm_pipeline()`` computes for particles without masks
+#: (``features="auto"``: the mask-free features, the thesis's in checked
+#: automatic masks, and the check).
+CASES = {
+    "masks given": (True, "all"),
+    "no masks": (False, "all"),
+    "no masks, SVM default features (auto)": (False, "auto"),
+}
 
 
 def cut_outs(n_particles, low=100, high=300, random_state=0):
@@ -95,9 +110,9 @@ def _process_tree_cpu():
     return total
 
 
-def wall_clock(table, n_jobs, repeats):
+def wall_clock(table, n_jobs, repeats, features="all"):
     """Best wall-clock seconds per particle of ``transform`` and the tree's CPU."""
-    features = ParticleFeatures(n_jobs=n_jobs).fit(table)
+    features = ParticleFeatures(features, n_jobs=n_jobs).fit(table)
     features.transform(table)  # warm-up: caches, joblib worker start
     seconds, cpu = [], []
     for _ in range(repeats):
@@ -117,9 +132,9 @@ def wall_clock(table, n_jobs, repeats):
     }
 
 
-def cpu_phases(table, repeats):
+def cpu_phases(table, repeats, features="all"):
     """CPU ms per particle of ``transform`` and of its phases, one thread."""
-    features = ParticleFeatures().fit(table)
+    features = ParticleFeatures(features).fit(table)
     spec = features._fitted_spec()
     images = list(table["image"])
     has_masks = "mask" in table.columns
@@ -140,14 +155,20 @@ def cpu_phases(table, repeats):
             phases[name] = phases.get(name, 0.0) + seconds
 
         for image, mask, size in zip(images, masks, sizes):
-            if mask is None:
+            quality = None
+            if mask is None and spec.checks_masks:
+                start = clock()
+                mask, quality = _segment_and_check(image)
+                add("segmentation and check", clock() - start)
+            elif mask is None and spec.needs_masks:
                 start = clock()
                 mask, _ = _segment(image)
                 add("segmentation", clock() - start)
             start = clock()
-            particle = _description._Particle(image, mask, size, spec)
+            particle = _description._Particle(image, mask, size, spec, quality)
             middle = clock()
-            _ = particle.geometry.depths
+            if particle.geometry is not None:
+                _ = particle.geometry.depths
             add("validation and cropping", middle - start)
             add("distance transform", clock() - middle)
             for name in spec.features:
@@ -165,10 +186,13 @@ def cpu_phases(table, repeats):
     return {name: round(value, 4) for name, value in best.items()}
 
 
-def run_case(table, repeats):
+def run_case(table, repeats, features="all"):
     with threadpool_limits(1):
-        phases = cpu_phases(table, repeats)
-    wall = {f"n_jobs={n_jobs}": wall_clock(table, n_jobs, repeats) for n_jobs in (1, 2)}
+        phases = cpu_phases(table, repeats, features)
+    wall = {
+        f"n_jobs={n_jobs}": wall_clock(table, n_jobs, repeats, features)
+        for n_jobs in (1, 2)
+    }
     cpu = phases["transform"]
     return {
         "n_particles": len(table),
@@ -190,8 +214,12 @@ def _markdown(result, args):
         f"{result['data']['side_px_min_median_max'][0]}-"
         f"{result['data']['side_px_min_median_max'][2]} px (median "
         f"{result['data']['side_px_min_median_max'][1]}), median mask area "
-        f"{result['data']['mask_area_px_median']} px, all "
-        f"{result['data']['n_features']} features.",
+        f"{result['data']['mask_area_px_median']} px. The first two cases "
+        f'compute `features="all"` ({result["data"]["n_features"]} features, '
+        "the targets' case); the third what `make_svm_pipeline()` computes for "
+        'particles without masks, `features="auto"` ('
+        f"{result['data']['n_features_auto']} features: the mask-free ones, the "
+        "thesis's in checked automatic masks, and the check).",
         "",
         "| case | particles | CPU ms/particle (1 thread) | 2-core rate from CPU "
         "| wall n_jobs=1 | wall n_jobs=2 | CPU ms/particle, n_jobs=2, all "
@@ -201,13 +229,14 @@ def _markdown(result, args):
     for case, run in result["cases"].items():
         wall1, wall2 = run["wall_clock"]["n_jobs=1"], run["wall_clock"]["n_jobs=2"]
         tree = wall2["cpu_ms_per_particle_all_processes"]
+        target = f"{TARGETS[case]}/s" if case in TARGETS else "-"
         lines.append(
             f"| {case} | {run['n_particles']} | {run['cpu_ms_per_particle']:.3f} "
             f"| {run['two_core_rate_from_cpu']:.0f}/s "
             f"| {wall1['particles_per_second']:.0f}/s "
             f"| {wall2['particles_per_second']:.0f}/s "
             f"| {'-' if tree is None else f'{tree:.3f}'} "
-            f"| {TARGETS[case]}/s |"
+            f"| {target} |"
         )
     lines += [
         "",
@@ -285,8 +314,9 @@ def main(argv=None):
         # Segmentation failures and particles at the border are expected in
         # synthetic "uncertain" particles; they do not change the timing.
         warnings.simplefilter("ignore", UserWarning)
-        for case, data in (("masks given", table), ("no masks", unmasked)):
-            cases[case] = run_case(data, args.repeats)
+        for case, (with_masks, features) in CASES.items():
+            data = table if with_masks else unmasked
+            cases[case] = run_case(data, args.repeats, features)
             run = cases[case]
             print(
                 f"{case}: {run['cpu_ms_per_particle']:.3f} CPU ms/particle -> "
@@ -322,6 +352,9 @@ def main(argv=None):
             ],
             "mask_area_px_median": int(np.median(areas)),
             "n_features": int(ParticleFeatures().fit(table).n_features_out_),
+            "n_features_auto": int(
+                ParticleFeatures("auto").fit(unmasked).n_features_out_
+            ),
         },
         "cases": cases,
         "target_particles_per_second": TARGETS,
