@@ -4,8 +4,9 @@
 (issue 10). This measures what that buys on a small labelled set: LipNet-4
 (``make_lipnet_pipeline()``, default settings but ``--epochs``, 30 unless
 given, and the thesis's training, ``THESIS_TRAINING``: its augmentation and
-the last weights, as when these numbers
-were measured) is trained on ``--n-labelled``
+the last weights, as when these numbers were first measured; with
+``--training pipeline`` the pipeline's own noise augmentation and moving
+average of the weights, for the pre-training too) is trained on ``--n-labelled``
 particles of a hard-regime set either from scratch or from a network
 pre-trained on ``--n-pretrain`` synthetic particles:
 
@@ -33,6 +34,13 @@ and ``real_data_pretraining_min_updates.{json,md}`` with ``--min-updates``
 (so that measurements at other training lengths sit next to each other)::
 
     python -m benchmarks.bench_pretraining --min-updates --inits scratch same-hard
+
+and ``real_data_pretraining_pipeline_training[_epochs_auto].{json,md}`` with
+``--training pipeline``; with ``--epochs auto`` as well, every network
+trains as ``make_lipnet_pipeline()`` would (1,200 updates from scratch, 30
+epochs when fine-tuned)::
+
+    python -m benchmarks.bench_pretraining --training pipeline --epochs auto --repeats 3
 """
 
 import argparse
@@ -64,13 +72,19 @@ SAME_MEASUREMENT = (
     "epochs",
     "min_updates",
     "seed",
+    "training",
 )
 OTHER = {"encapsulation": "lamellarity", "lamellarity": "encapsulation"}
+#: How every network trains, apart from its length: the thesis's
+#: augmentation and last weights (as the first results were measured), or
+#: ``make_lipnet_pipeline``'s own defaults (noise augmentation, weight
+#: averaging).
+TRAININGS = {"thesis": THESIS_TRAINING, "pipeline": {}}
 
 
 def pretrain(problem, regime, args, folder):
     """Fit LipNet-4 on synthetic particles; return the model file's path."""
-    path = Path(folder) / f"{problem}-{regime}.lipnet"
+    path = Path(folder) / f"{problem}-{regime}-{args.training}.lipnet"
     if not path.exists():
         start = time.perf_counter()
         table, y = make_liposomes(
@@ -82,7 +96,7 @@ def pretrain(problem, regime, args, folder):
         )
         model = make_lipnet_pipeline(
             max_epochs=args.pretrain_epochs,
-            **THESIS_TRAINING,  # as when the results were measured
+            **TRAININGS[args.training],
             device=args.device,
             random_state=args.seed,
         )
@@ -137,6 +151,14 @@ def main():
         "1,200 updates that max_epochs='auto' gives a network trained from "
         "scratch on images (ignores --epochs)",
     )
+    p.add_argument(
+        "--training",
+        choices=sorted(TRAININGS),
+        default="thesis",
+        help="thesis: the thesis's augmentation and the last weights (as the "
+        "first results were measured); pipeline: make_lipnet_pipeline's noise "
+        "augmentation and weight averaging, for the pre-training too",
+    )
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument(
         "--inits",
@@ -151,6 +173,7 @@ def main():
     args = p.parse_args()
 
     folder = args.models_dir or tempfile.mkdtemp(prefix="lipnet-pretrained-")
+    Path(folder).mkdir(parents=True, exist_ok=True)
     info = machine_info()
     runs = [] if args.fresh else earlier_runs(args)
     done = {(r["target"], r["init"], r["n_labelled"], r["repeat"]) for r in runs}
@@ -189,7 +212,7 @@ def main():
                     )
                     model = make_lipnet_pipeline(
                         **training_length(args),
-                        **THESIS_TRAINING,  # as when the results were measured
+                        **TRAININGS[args.training],
                         device=args.device,
                         random_state=args.seed + repeat,
                         **extra,
@@ -241,24 +264,30 @@ def training_length(args):
 
 def training_text(args):
     """How the networks on the target trained, for the report."""
+    settings = [f"{key}={value!r}" for key, value in TRAININGS[args.training].items()]
     if args.min_updates:
-        return (
-            "`make_lipnet_pipeline(augment=True, weight_averaging=None)` trained "
-            "until 1,200 updates, "
-            "fine-tuned networks too (`--min-updates`)"
+        call = f"`make_lipnet_pipeline({', '.join(settings)})`"
+        return f"{call} trained until 1,200 updates, fine-tuned networks too " + (
+            "(`--min-updates`)"
         )
-    return (
-        f"`make_lipnet_pipeline(max_epochs={args.epochs!r}, augment=True, "
-        "weight_averaging=None)`"
-    )
+    settings.insert(0, f"max_epochs={args.epochs!r}")
+    call = f"`make_lipnet_pipeline({', '.join(settings)})`"
+    if args.training == "pipeline":
+        call += (
+            " with its noise augmentation and moving average of the weights, "
+            "the pre-training too"
+        )
+    return call
 
 
 def result_name(args):
-    """Name of the results files: one pair per training length."""
+    """Name of the results files: one pair per training and training length."""
+    name = "real_data_pretraining"
+    if args.training != "thesis":
+        name += f"_{args.training}_training"
     if args.min_updates:
-        return "real_data_pretraining_min_updates"
-    suffix = "" if args.epochs == 30 else f"_epochs_{args.epochs}"
-    return "real_data_pretraining" + suffix
+        return name + "_min_updates"
+    return name + ("" if args.epochs == 30 else f"_epochs_{args.epochs}")
 
 
 def earlier_runs(args):
@@ -267,7 +296,8 @@ def earlier_runs(args):
     if not path.exists():
         return []
     earlier = json.loads(path.read_text())
-    settings = earlier.get("settings", {})
+    # Runs from before --training existed trained the thesis's way.
+    settings = {"training": "thesis", **earlier.get("settings", {})}
     if any(settings.get(key) != getattr(args, key) for key in SAME_MEASUREMENT):
         return []
     return earlier["runs"]
