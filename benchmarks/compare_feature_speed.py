@@ -1,0 +1,160 @@
+"""CPU time of ParticleFeatures at another commit and here, interleaved.
+
+Speed changes to the features are small next to the project machine's
+run-to-run noise (other load shifts CPU times by 10-30 % between runs), so
+a comparison with an earlier record says little. This runs both versions in
+the same session, alternately, each in a fresh process with one thread:
+``--base`` (any git revision, checked out into a temporary worktree) and the
+working tree, ``--rounds`` times each, and keeps each version's best round.
+
+Data: 100-300 px synthetic cut-outs without masks (``bench_features``'s
+particles), the same centre-cropped to 96 x 96 px (a particle picker's fixed
+box), and the hard regime of ``make_liposomes`` (19-309 px, median about
+50 px); features ``"auto"``, what ``make_svm_pipeline()`` computes for
+particles without masks. Run from the repository root::
+
+    python -m benchmarks.compare_feature_speed --base daadb17
+"""
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from ._environment import machine_info, machine_markdown, write_result
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Runs in a fresh process with the version to measure first on sys.path;
+# prints {data set: best CPU ms per particle}.
+_MEASURE = """
+import json, sys, time, warnings
+sys.path.insert(0, sys.argv[1])
+warnings.simplefilter("ignore")
+import pandas as pd
+from threadpoolctl import threadpool_limits
+from sklearn_lipnet import ParticleFeatures
+from sklearn_lipnet.datasets import make_liposomes
+sys.path.insert(0, sys.argv[2])
+from benchmarks.bench_features import cut_outs
+
+n = int(sys.argv[3])
+variable = cut_outs(n).drop(columns="mask")
+
+def centre_crop(image, side=96):
+    top, left = (image.shape[0] - side) // 2, (image.shape[1] - side) // 2
+    return image[top : top + side, left : left + side]
+
+sets = {
+    "100-300 px, no masks": variable,
+    "96 x 96 px, no masks": pd.DataFrame(
+        {"image": [centre_crop(image) for image in variable["image"]]}
+    ),
+    "hard regime": make_liposomes(2 * n, regime="hard", random_state=1)[0],
+}
+best = {}
+with threadpool_limits(1):
+    for name, table in sets.items():
+        features = ParticleFeatures("auto").fit(table)
+        features.transform(table)
+        seconds = []
+        for _ in range(3):
+            start = time.process_time()
+            features.transform(table)
+            seconds.append(time.process_time() - start)
+        best[name] = 1000 * min(seconds) / len(table)
+print(json.dumps(best))
+"""
+
+
+def measure(source, n_particles):
+    """Best CPU ms per particle of each data set, for the code in ``source``."""
+    output = subprocess.run(
+        [sys.executable, "-c", _MEASURE, str(source), str(ROOT), str(n_particles)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--base", required=True, help="git revision to compare with")
+    parser.add_argument("--n-particles", type=int, default=150)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+
+    base = subprocess.run(
+        ["git", "rev-parse", "--short", args.base],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    ).stdout.strip()
+    rounds = {"base": [], "here": []}
+    with tempfile.TemporaryDirectory(prefix="lipnet-base-") as folder:
+        worktree = Path(folder) / "tree"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", "-q", str(worktree), base],
+            check=True,
+            cwd=ROOT,
+        )
+        try:
+            for round_ in range(args.rounds):
+                for version, source in (("base", worktree), ("here", ROOT)):
+                    rounds[version].append(measure(source, args.n_particles))
+                    print(f"round {round_} {version}: {rounds[version][-1]}")
+        finally:
+            subprocess.run(
+                ["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT
+            )
+    best = {
+        version: {name: min(r[name] for r in runs) for name in runs[0]}
+        for version, runs in rounds.items()
+    }
+    result = {
+        "benchmark": "ParticleFeatures('auto').transform, CPU ms per particle",
+        "command": f"python -m benchmarks.compare_feature_speed --base {args.base} "
+        f"--n-particles {args.n_particles} --rounds {args.rounds}",
+        "base": base,
+        "here": f"{head} and the working tree",
+        "rounds": rounds,
+        "best": best,
+        "machine": machine_info(),
+    }
+    lines = [
+        "# ParticleFeatures CPU time: another commit and this one, interleaved",
+        "",
+        f"`{result['command']}`",
+        "",
+        f'`ParticleFeatures("auto")` (what `make_svm_pipeline()` computes without '
+        f"masks), one thread, best of {args.rounds} interleaved rounds of 3 "
+        "`transform` calls each, each round in a fresh process.",
+        "",
+        f"| data | {base} (ms/particle) | {head} (ms/particle) | change |",
+        "| --- | ---: | ---: | ---: |",
+    ]
+    for name in best["base"]:
+        before, after = best["base"][name], best["here"][name]
+        lines.append(
+            f"| {name} | {before:.2f} | {after:.2f} | {after / before - 1:+.0%} |"
+        )
+    lines += ["", "## Machine", "", machine_markdown(result["machine"])]
+    if not args.no_write:
+        write_result("features_speed_comparison", result, "\n".join(lines))
+    print("\n".join(lines[:-3]))
+
+
+if __name__ == "__main__":
+    main()
