@@ -136,8 +136,9 @@ def _uniform_lbp_labels(levels, n_points, radius, margin):
     rows = np.arange(margin, height - margin)
     cols = np.arange(margin, width - margin)
     centre = image[margin : height - margin, margin : width - margin]
-    ones = np.zeros(centre.shape, dtype=np.uint8)
-    changes = np.zeros(centre.shape, dtype=np.uint8)
+    counts = np.uint8 if n_points < 256 else np.intp
+    ones = np.zeros(centre.shape, dtype=counts)
+    changes = np.zeros(centre.shape, dtype=counts)
     previous = None
     for row_offset, col_offset in zip(row_offsets, col_offsets):
         # Per row and per column, as scikit-image computes them per pixel:
@@ -168,7 +169,7 @@ def _uniform_lbp_labels(levels, n_points, radius, margin):
 
 def _shifted(image, rows, cols):
     """``image[np.ix_(rows, cols)]``, a view where both run consecutively."""
-    if rows[-1] - rows[0] == rows.size - 1 and cols[-1] - cols[0] == cols.size - 1:
+    if np.all(np.diff(rows) == 1) and np.all(np.diff(cols) == 1):
         return image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     return image[np.ix_(rows, cols)]
 

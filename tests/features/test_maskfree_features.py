@@ -198,6 +198,9 @@ def test_lbp_labels_equal_scikit_images_on_noise():
 
 def test_lbp_of_flat_images_ramps_and_rotations():
     np.testing.assert_array_equal(lbp_histogram(np.full((12, 12), 5.0))[8], 1.0)
+    # More neighbours than a byte counts: all of them still count.
+    many = lbp_histogram(np.full((12, 12), 5.0), n_points=300, radius=2)
+    assert many[300] == 1.0
     for ramp in (
         np.tile(np.arange(16.0), (16, 1)),
         np.tile(np.arange(16.0), (16, 1)).T,
