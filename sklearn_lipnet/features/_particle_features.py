@@ -8,6 +8,7 @@ from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+from threadpoolctl import threadpool_limits
 
 from ..segmentation._masks import (
     _check_segmentable,
@@ -428,6 +429,15 @@ def _segment_and_describe(images, masks, pixel_sizes, spec):
     where the segmentation found no closed outline, and those where the
     automatic mask failed the check (when the features check masks).
     """
+    # One BLAS thread, as joblib gives each worker: a multi-threaded BLAS
+    # adds up the moments' dot products in another order, so the features
+    # would change in their last digits with n_jobs. The products are small,
+    # so threads would only add synchronisation anyway.
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _segment_and_describe_here(images, masks, pixel_sizes, spec)
+
+
+def _segment_and_describe_here(images, masks, pixel_sizes, spec):
     if not spec.needs_masks:
         return describe_particles(images, masks, pixel_sizes, spec), [], []
     masks = list(masks)

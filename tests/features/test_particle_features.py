@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from threadpoolctl import threadpool_limits
 
 from sklearn_lipnet import ParticleFeatures
+from sklearn_lipnet.datasets import make_liposomes
 from sklearn_lipnet.features import (
     area,
     central_moments,
@@ -242,6 +244,20 @@ def test_parallel_equals_serial(table, monkeypatch):
     serial = ParticleFeatures(n_jobs=1).fit_transform(table)
     parallel = ParticleFeatures(n_jobs=2).fit_transform(table)
     np.testing.assert_array_equal(parallel, serial)
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_features_do_not_depend_on_the_callers_blas_threads():
+    # Large cut-outs: long dot products in the moments, which a
+    # multi-threaded BLAS would add up in another order than the single
+    # BLAS thread of a joblib worker.
+    table = make_liposomes(6, random_state=0)[0].drop(columns="mask")
+    features = ParticleFeatures("auto").fit(table)
+    with threadpool_limits(limits=1, user_api="blas"):
+        one_thread = features.transform(table)
+    with threadpool_limits(limits=4, user_api="blas"):
+        threads = features.transform(table)
+    np.testing.assert_array_equal(threads, one_thread)
 
 
 # The blank cut-out's best-guess mask, the inscribed disc, touches the border.
