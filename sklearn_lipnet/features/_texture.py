@@ -168,8 +168,16 @@ def _uniform_lbp_labels(levels, n_points, radius, margin):
 
 
 def _shifted(image, rows, cols):
-    """``image[np.ix_(rows, cols)]``, a view where both run consecutively."""
-    if np.all(np.diff(rows) == 1) and np.all(np.diff(cols) == 1):
+    """``image[np.ix_(rows, cols)]``, a view where both run consecutively.
+
+    ``rows`` and ``cols`` are floors (or ceilings) of consecutive integers
+    plus one offset, so they never decrease; spanning exactly their length
+    they step by one, unless rounding put two neighbours on one side of an
+    integer and the next two apart, which needs an offset within about
+    1e-12 of an integer that is not one. Offsets rounded to 5 decimals are
+    not, so the ends tell (and cost far less than a check of every step).
+    """
+    if rows[-1] - rows[0] == rows.size - 1 and cols[-1] - cols[0] == cols.size - 1:
         return image[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
     return image[np.ix_(rows, cols)]
 
