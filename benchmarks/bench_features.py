@@ -35,10 +35,8 @@ Run from the repository root::
 
 import argparse
 import os
-import subprocess
 import time
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -50,7 +48,7 @@ from sklearn_lipnet.features import _description
 from sklearn_lipnet.segmentation._particle import _segment
 from sklearn_lipnet.segmentation._quality import _segment_and_check
 
-from ._environment import machine_info, machine_markdown, write_result
+from ._environment import git_commit, machine_info, machine_markdown, write_result
 
 TARGETS = {"masks given": 1500, "no masks": 500}
 #: The cases: which particles (with or without their masks) and which
@@ -78,20 +76,6 @@ def cut_outs(n_particles, low=100, high=300, random_state=0):
         found += len(table)
         seed += 1
     return pd.concat(tables, ignore_index=True).iloc[:n_particles]
-
-
-def git_commit():
-    """Short hash of the checked-out commit, or None outside a git checkout."""
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=Path(__file__).resolve().parent,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def _process_tree_cpu():

@@ -23,7 +23,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ._environment import machine_info, machine_markdown, write_result
+from ._environment import git_commit, machine_info, machine_markdown, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,20 +88,9 @@ def main(argv=None):
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
-    base = subprocess.run(
-        ["git", "rev-parse", "--short", args.base],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.strip()
-    head = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=ROOT,
-    ).stdout.strip()
+    base, head = git_commit(args.base), git_commit()
+    if base is None:
+        parser.error(f"--base {args.base}: not a revision of this git checkout")
     rounds = {"base": [], "here": []}
     with tempfile.TemporaryDirectory(prefix="lipnet-base-") as folder:
         worktree = Path(folder) / "tree"
