@@ -7,6 +7,9 @@ the same session, alternately, each in a fresh process with one thread:
 ``--base`` (any git revision, checked out into a temporary worktree) and the
 working tree, ``--rounds`` times each, and keeps each version's best round.
 
+It also compares the two versions' feature matrices, so that a speed-up
+that changes the features shows.
+
 Data: 100-300 px synthetic cut-outs without masks (``bench_features``'s
 particles), the same centre-cropped to 96 x 96 px (a particle picker's fixed
 box), and the hard regime of ``make_liposomes`` (19-309 px, median about
@@ -23,14 +26,19 @@ import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from ._environment import git_commit, machine_info, machine_markdown, write_result
 
 ROOT = Path(__file__).resolve().parent.parent
 
 # Runs in a fresh process with the version to measure first on sys.path;
-# prints {data set: best CPU ms per particle}.
+# prints {data set: best CPU ms per particle} and saves the feature matrices
+# (one .npy per data set) into the folder it is given.
 _MEASURE = """
 import json, sys, time, warnings
+from pathlib import Path
+import numpy as np
 sys.path.insert(0, sys.argv[1])
 warnings.simplefilter("ignore")
 import pandas as pd
@@ -62,17 +70,27 @@ with threadpool_limits(1):
         seconds = []
         for _ in range(3):
             start = time.process_time()
-            features.transform(table)
+            X = features.transform(table)
             seconds.append(time.process_time() - start)
         best[name] = 1000 * min(seconds) / len(table)
+        np.save(Path(sys.argv[4]) / f"{len(best)}.npy", X)
 print(json.dumps(best))
 """
 
 
-def measure(source, n_particles):
-    """Best CPU ms per particle of each data set, for the code in ``source``."""
+def measure(source, n_particles, folder):
+    """Best CPU ms per particle of each data set, for the code in ``source``;
+    the feature matrices are saved into ``folder``."""
     output = subprocess.run(
-        [sys.executable, "-c", _MEASURE, str(source), str(ROOT), str(n_particles)],
+        [
+            sys.executable,
+            "-c",
+            _MEASURE,
+            str(source),
+            str(ROOT),
+            str(n_particles),
+            str(folder),
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -94,6 +112,9 @@ def main(argv=None):
     rounds = {"base": [], "here": []}
     with tempfile.TemporaryDirectory(prefix="lipnet-base-") as folder:
         worktree = Path(folder) / "tree"
+        outputs = {version: Path(folder) / version for version in rounds}
+        for output in outputs.values():
+            output.mkdir()
         subprocess.run(
             ["git", "worktree", "add", "--detach", "-q", str(worktree), base],
             check=True,
@@ -102,11 +123,24 @@ def main(argv=None):
         try:
             for round_ in range(args.rounds):
                 for version, source in (("base", worktree), ("here", ROOT)):
-                    rounds[version].append(measure(source, args.n_particles))
+                    rounds[version].append(
+                        measure(source, args.n_particles, outputs[version])
+                    )
                     print(f"round {round_} {version}: {rounds[version][-1]}")
         finally:
             subprocess.run(
                 ["git", "worktree", "remove", "--force", str(worktree)], cwd=ROOT
+            )
+        # Same output? The largest difference relative to the feature's scale.
+        differences = {}
+        for position, name in enumerate(rounds["base"][0], start=1):
+            before = np.load(outputs["base"] / f"{position}.npy")
+            after = np.load(outputs["here"] / f"{position}.npy")
+            scale = np.maximum(np.abs(before).max(axis=0), 1e-300)
+            differences[name] = (
+                float((np.abs(after - before) / scale).max())
+                if before.shape == after.shape
+                else None
             )
     best = {
         version: {name: min(r[name] for r in runs) for name in runs[0]}
@@ -120,6 +154,7 @@ def main(argv=None):
         "here": f"{head} and the working tree",
         "rounds": rounds,
         "best": best,
+        "largest_relative_difference": differences,
         "machine": machine_info(),
     }
     lines = [
@@ -129,15 +164,20 @@ def main(argv=None):
         "",
         f'`ParticleFeatures("auto")` (what `make_svm_pipeline()` computes without '
         f"masks), one thread, best of {args.rounds} interleaved rounds of 3 "
-        "`transform` calls each, each round in a fresh process.",
+        "`transform` calls each, each round in a fresh process. *Output*: the "
+        "largest difference between the two versions' feature matrices, relative "
+        "to each column's largest magnitude (0: identical).",
         "",
-        f"| data | {base} (ms/particle) | {head} (ms/particle) | change |",
-        "| --- | ---: | ---: | ---: |",
+        f"| data | {base} (ms/particle) | {head} (ms/particle) | change | output |",
+        "| --- | ---: | ---: | ---: | ---: |",
     ]
     for name in best["base"]:
         before, after = best["base"][name], best["here"][name]
+        difference = differences[name]
+        output = "other columns" if difference is None else f"{difference:.1e}"
         lines.append(
-            f"| {name} | {before:.2f} | {after:.2f} | {after / before - 1:+.0%} |"
+            f"| {name} | {before:.2f} | {after:.2f} | {after / before - 1:+.0%} "
+            f"| {output} |"
         )
     lines += ["", "## Machine", "", machine_markdown(result["machine"])]
     if not args.no_write:
