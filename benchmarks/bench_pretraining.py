@@ -347,8 +347,33 @@ def report(runs, args, info):
                 cells.append(cell)
             if any(cells):
                 lines.append(f"| {labels[init]} | " + " | ".join(cells) + " |")
+        lines += _recall_table(runs, target, ns, labels)
     lines += ["", "## Machine", "", machine_markdown(info)]
     return "\n".join(lines)
+
+
+def _recall_table(runs, target, ns, labels):
+    """Report lines: each class's recall, mean over the draws, per start and n."""
+    runs = [run for run in runs if run["target"] == target]
+    classes = sorted({name for run in runs for name in run["recall"]})
+    lines = [
+        "",
+        "Recall of each class, mean over the draws:",
+        "",
+        "| start | n | " + " | ".join(classes) + " |",
+        "| --- | ---: |" + " ---: |" * len(classes),
+    ]
+    for init in labels:
+        for n in ns:
+            chosen = [r for r in runs if (r["init"], r["n_labelled"]) == (init, n)]
+            if chosen:
+                recalls = [np.mean([r["recall"][c] for r in chosen]) for c in classes]
+                lines.append(
+                    f"| {labels[init]} | {n} | "
+                    + " | ".join(f"{value:.2f}" for value in recalls)
+                    + " |"
+                )
+    return lines
 
 
 if __name__ == "__main__":
