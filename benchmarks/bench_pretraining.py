@@ -347,9 +347,48 @@ def report(runs, args, info):
                 cells.append(cell)
             if any(cells):
                 lines.append(f"| {labels[init]} | " + " | ".join(cells) + " |")
+        lines += _paired_table(runs, target, ns, labels)
         lines += _recall_table(runs, target, ns, labels)
     lines += ["", "## Machine", "", machine_markdown(info)]
     return "\n".join(lines)
+
+
+def _paired_table(runs, target, ns, labels):
+    """Report lines: each pre-trained start minus training from scratch on the
+    same draw (mean ± standard deviation), and in how many draws it was ahead."""
+    score = {
+        (r["init"], r["n_labelled"], r["repeat"]): r["balanced_accuracy"]
+        for r in runs
+        if r["target"] == target
+    }
+    lines = [
+        "",
+        "Difference to training from scratch on the same draw (draws ahead):",
+        "",
+        "| start | " + " | ".join(f"n = {n}" for n in ns) + " |",
+        "| --- |" + " ---: |" * len(ns),
+    ]
+    for init in labels:
+        if init == "scratch":
+            continue
+        cells = []
+        for n in ns:
+            differences = np.array(
+                [
+                    value - score[("scratch", n, repeat)]
+                    for (start, size, repeat), value in score.items()
+                    if (start, size) == (init, n) and ("scratch", n, repeat) in score
+                ]
+            )
+            cells.append(
+                f"{differences.mean():+.3f} ± {differences.std():.3f} "
+                f"({(differences > 0).sum()} of {differences.size})"
+                if differences.size
+                else ""
+            )
+        if any(cells):
+            lines.append(f"| {labels[init]} | " + " | ".join(cells) + " |")
+    return lines
 
 
 def _recall_table(runs, target, ns, labels):
