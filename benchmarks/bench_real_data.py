@@ -436,6 +436,22 @@ def _epochs_cell(entry):
     return "" if entry.get("epochs") is None else str(entry["epochs"])
 
 
+def _fold_lines(test_folds):
+    """Report lines: what each test fold holds (its rare classes decide much)."""
+    if not test_folds:
+        return []
+    lines = ["", "Test folds, in the order of the per-fold scores in the JSON file:"]
+    for index, fold in enumerate(test_folds):
+        counts = ", ".join(f"{c} {n}" for c, n in fold["counts"].items())
+        where = (
+            f" (micrographs {', '.join(fold['micrographs'])})"
+            if fold["micrographs"]
+            else ""
+        )
+        lines.append(f"- fold {index}: {counts}{where}")
+    return lines
+
+
 def markdown(results, info):
     lines = [
         "# Real-like data: default pipelines against 10-line baselines",
@@ -467,6 +483,7 @@ def markdown(results, info):
             f"{data['description']}; {data['n_particles']} particles "
             f"({data['counts']}), folds grouped by "
             f"{data['groups'] or 'nothing (no micrographs)'}.",
+            *_fold_lines(data.get("test_folds")),
             "",
         ]
         classes = list(next(iter(entries.values()))["recall"]) if entries else []
@@ -595,6 +612,15 @@ def main():
                 "n_particles": int(len(y)),
                 "counts": ", ".join(f"{c} {n}" for c, n in zip(labels, counts)),
                 "groups": groups,
+                "test_folds": [
+                    {
+                        "counts": {str(c): int(np.sum(y[test] == c)) for c in labels},
+                        "micrographs": sorted(set(table["micrograph"].iloc[test]))
+                        if groups
+                        else None,
+                    }
+                    for _, test in splits
+                ],
             }
         )
         lipnets = {m for m in wanted if m.startswith(("lipnet", "hybrid"))}
