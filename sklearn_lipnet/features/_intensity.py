@@ -279,27 +279,31 @@ def central_moments(image, mask, orders=MOMENT_ORDERS):
 
 
 def _moments_of(weights, geometry, orders=MOMENT_ORDERS):
-    rows, cols = geometry.rows, geometry.cols
     total = weights.sum()
     if not total > 0:
         weights = np.ones_like(weights)
         total = float(weights.size)
-    x = cols - (weights @ cols) / total
-    y = rows - (weights @ rows) / total
-    n_pixels = rows.size
+    # x depends on the column only and y on the row only, so
+    # sum(w x^p y^q) = y^q @ W @ x^p with W the weights laid out in the
+    # particle's box: the powers are taken of the box's coordinates (about
+    # a hundred) instead of each pixel's (thousands), several times faster.
+    # Only the summation order differs from the sum over pixels.
+    height, width = geometry.padded.shape
+    image = np.zeros(height * width)
+    image[geometry.flat_index] = weights
+    image = image.reshape(height, width)
+    column_sums = image.sum(axis=0)
+    row_sums = image.sum(axis=1)
+    x = np.arange(width) - (column_sums @ np.arange(width)) / total
+    y = np.arange(height) - (row_sums @ np.arange(height)) / total
+    # Row sums of W x^p, one per order p along x.
+    weighted_rows = {0: row_sums}
     moments = np.empty(len(orders))
-    # Repeated products instead of float powers (several times faster): the
-    # weights times x, p times, then times y, q times. Each partial product
-    # is computed once, so mu30 extends the w x x of mu20.
-    products = {(0, 0): weights}
-
-    def product(p, q):
-        if (p, q) not in products:
-            products[p, q] = product(p, q - 1) * y if q else product(p - 1, 0) * x
-        return products[p, q]
-
     for i, (p, q) in enumerate(orders):
-        moments[i] = product(p, q).sum() / (total * n_pixels ** ((p + q) / 2))
+        if p not in weighted_rows:
+            weighted_rows[p] = image @ x**p
+        normalisation = total * weights.size ** ((p + q) / 2)
+        moments[i] = (y**q @ weighted_rows[p]) / normalisation
     return moments
 
 

@@ -100,7 +100,11 @@ def radial_density_profile(image, mask, n_bins=16):
 
 def _radial_profile_of(values, geometry, n_bins):
     rows, cols = geometry.rows, geometry.cols
-    positions = _ring_positions(cols - cols.mean(), rows - rows.mean(), n_bins)
+    # Integer sums below 2**53 are exact, so these equal np.mean bit for bit
+    # at a third of its cost.
+    positions = _ring_positions(
+        cols - cols.sum() / cols.size, rows - rows.sum() / rows.size, n_bins
+    )
     # The farthest pixel would open bin n_bins; it belongs to the last ring.
     return _binned_means(values, positions, n_bins)
 
