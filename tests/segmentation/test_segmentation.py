@@ -138,3 +138,55 @@ def test_half_resolution_band_pass_equals_the_full_difference_of_gaussians():
         assert found.max() > 15
         assert residual.std() < 0.06
         assert np.abs(residual).max() < 0.5
+
+
+@pytest.mark.parametrize("noise", [6.0, 3.0, 0.0])
+def test_band_pass_unit_is_the_border_noise_or_a_twentieth_of_the_strongest_line(
+    noise, monkeypatch
+):
+    from scipy import ndimage as ndi
+
+    from sklearn_lipnet.segmentation import _filters
+
+    image, _ = ring_image(noise=noise, seed=3)
+    image = image.astype(np.float32)
+    sorts = []
+    percentile_of = _filters.percentile_of
+
+    def counted(values, q):
+        sorts.append(q)
+        return percentile_of(values, q)
+
+    monkeypatch.setattr(_filters, "percentile_of", counted)
+    found = _filters.membrane_darkness(image, 1.0)
+
+    # The plain definition: the band-pass less its border median, in units
+    # of the border's scaled MAD, but of at least 5 % of the 99.9th
+    # percentile of its magnitude (1 for a featureless image).
+    sigma = 1.0
+    fine = ndi.gaussian_filter(image, sigma)
+    wide = ndi.gaussian_filter(fine[::2, ::2], np.sqrt(15.0) * sigma / 2)
+    dog = _filters._enlarge_twice(wide, image.shape) - fine
+    band = min(image.shape) // 10
+    border = np.concatenate(
+        [
+            dog[:band].ravel(),
+            dog[-band:].ravel(),
+            dog[band:-band, :band].ravel(),
+            dog[band:-band, -band:].ravel(),
+        ]
+    )
+    median = np.median(border)
+    noise_unit = 1.4826 * np.median(np.abs(border - median))
+    line_unit = 0.05 * np.percentile(np.abs(dog - median), 99.9)
+    expected = (dog - median) / max(noise_unit, line_unit)
+    np.testing.assert_allclose(found, expected, rtol=1e-5, atol=1e-5)
+    # The percentile (a partial sort of every pixel) is only computed where
+    # it could matter: not in noisy cut-outs, where the ring is within 20
+    # noise units.
+    if noise == 6.0:
+        assert noise_unit > line_unit
+        assert sorts == []
+    else:
+        assert line_unit > noise_unit
+        assert sorts == [99.9]
