@@ -19,6 +19,9 @@ particles without masks; and the 100-300 px cut-outs with their masks and
 target. Run from the repository root::
 
     python -m benchmarks.compare_feature_speed --base daadb17
+
+writes ``results/features_speed_vs_daadb17.*`` (named after the base's short
+hash, so each comparison keeps its own record).
 """
 
 import argparse
@@ -188,7 +191,7 @@ def main(argv=None):
         )
     lines += ["", "## Machine", "", machine_markdown(result["machine"])]
     if not args.no_write:
-        write_result("features_speed_comparison", result, "\n".join(lines))
+        write_result(f"features_speed_vs_{base}", result, "\n".join(lines))
     print("\n".join(lines[:-3]))
 
 
