@@ -120,10 +120,12 @@ def along_rays(image, origin, angles, distances, cval=np.nan):
     col_weight = (cols - left).astype(dtype)
     flat = image.ravel().astype(dtype, copy=False)
     corner = top * width + left
+    # The other three corners through shifted views of the image: the same
+    # pixels as flat[corner + 1] and so on, without three index arrays.
     upper = flat[corner]
-    upper += (flat[corner + 1] - upper) * col_weight
-    lower = flat[corner + width]
-    lower += (flat[corner + width + 1] - lower) * col_weight
+    upper += (flat[1:][corner] - upper) * col_weight
+    lower = flat[width:][corner]
+    lower += (flat[width + 1 :][corner] - lower) * col_weight
     upper += (lower - upper) * row_weight
     upper[~inside] = cval
     return upper
