@@ -4,6 +4,7 @@ import warnings
 from numbers import Integral, Real
 
 import numpy as np
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -21,7 +22,7 @@ from ..utils import (
     has_expert_mask,
     row_label,
 )
-from ..utils._parallel import chunk_bounds, map_chunks
+from ..utils._parallel import chunk_bounds
 from ._description import (
     FEATURE_NAMES,
     MASK_CHECK,
@@ -377,8 +378,11 @@ class ParticleFeatures(TransformerMixin, BaseEstimator):
         n_workers, bounds = chunk_bounds(len(images), self.n_jobs)
         if n_workers == 1:
             return _segment_and_describe(images, masks, pixel_sizes, spec)
-        chunks = map_chunks(
-            _segment_and_describe, bounds, n_workers, (images, masks, pixel_sizes), spec
+        chunks = Parallel(n_jobs=n_workers)(
+            delayed(_segment_and_describe)(
+                images[start:stop], masks[start:stop], pixel_sizes[start:stop], spec
+            )
+            for start, stop in bounds
         )
         results = [result for chunk, _, _ in chunks for result in chunk]
         not_found, untrusted = (

@@ -5,6 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
@@ -12,7 +13,7 @@ from threadpoolctl import threadpool_limits
 
 from ..segmentation import particle_masks
 from ..utils import as_particle_table, check_labels, describe_rows, has_expert_mask
-from ..utils._parallel import chunk_bounds, map_chunks
+from ..utils._parallel import chunk_bounds
 from ._cutout import prepare_image
 
 __all__ = ["MODES", "SCALES", "ParticlePreprocessor"]
@@ -274,8 +275,11 @@ class ParticlePreprocessor(TransformerMixin, BaseEstimator):
         n_workers, bounds = chunk_bounds(len(images), self.n_jobs)
         if n_workers == 1:
             return _prepare_all(images, masks, pixel_sizes, settings)
-        parts = map_chunks(
-            _prepare_all, bounds, n_workers, (images, masks, pixel_sizes), settings
+        parts = Parallel(n_jobs=n_workers)(
+            delayed(_prepare_all)(
+                images[start:stop], masks[start:stop], pixel_sizes[start:stop], settings
+            )
+            for start, stop in bounds
         )
         return np.concatenate(parts)
 

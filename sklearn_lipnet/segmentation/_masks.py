@@ -2,8 +2,10 @@
 
 import warnings
 
+from joblib import Parallel, delayed
+
 from ..utils import as_particle_table, describe_rows
-from ..utils._parallel import chunk_bounds, map_chunks
+from ..utils._parallel import chunk_bounds
 from ._particle import MIN_SIDE, _segment
 from ._quality import _segment_and_check
 
@@ -62,8 +64,10 @@ def particle_masks(table, n_jobs=None):
     if n_workers == 1:
         segmented = _segment_all([images[position] for position in missing])
     else:
-        to_segment = [images[position] for position in missing]
-        chunks = map_chunks(_segment_all, bounds, n_workers, (to_segment,))
+        chunks = Parallel(n_jobs=n_workers)(
+            delayed(_segment_all)([images[p] for p in missing[start:stop]])
+            for start, stop in bounds
+        )
         segmented = [result for chunk in chunks for result in chunk]
     not_found = []
     for position, (mask, found) in zip(missing, segmented):
