@@ -46,8 +46,8 @@ def membrane_darkness(image, sigma):
     # Nearly noiseless images: measure darkness against the strongest
     # structure instead, or a faint membrane would drown beside dense content.
     # The percentile is at most the largest magnitude, so where even that is
-    # within 20 noise units (nearly every real cut-out) the noise stands and
-    # the sort for the percentile is skipped.
+    # within 20 noise units (a noisy cut-out) the noise unit stands and the
+    # partial sort for the percentile is skipped.
     if not 0.05 * max(dog.max(), -dog.min()) <= spread:
         spread = max(spread, 0.05 * percentile_of(np.abs(dog).ravel(), 99.9))
     if not spread > 0:  # a blank image
