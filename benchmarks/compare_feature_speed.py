@@ -93,12 +93,15 @@ with threadpool_limits(1):
         features.transform(table)
         seconds, cpu = [], []
         for _ in range(3):
-            start, cpu_start = clock(), _process_tree_cpu()
+            # None without psutil, and not needed with one job.
+            cpu_start = _process_tree_cpu() if n_jobs > 1 else None
+            start = clock()
             X = features.transform(table)
             seconds.append(clock() - start)
-            cpu.append(_process_tree_cpu() - cpu_start)
+            if cpu_start is not None:
+                cpu.append(_process_tree_cpu() - cpu_start)
         best[name] = 1000 * min(seconds) / len(table)
-        all_processes[name] = 1000 * min(cpu) / len(table)
+        all_processes[name] = 1000 * min(cpu) / len(table) if cpu else None
         np.save(Path(sys.argv[4]) / f"{len(best)}.npy", X)
 # With several jobs, also the CPU time of this process and its workers: what
 # sending particles costs shows there with less noise than in wall clock.
@@ -126,6 +129,12 @@ def measure(source, n_particles, folder, n_jobs=1):
         check=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
+
+
+def _least(values):
+    """The smallest of ``values`` that were measured (None: none was)."""
+    measured = [value for value in values if value is not None]
+    return min(measured) if measured else None
 
 
 def main(argv=None):
@@ -181,7 +190,7 @@ def main(argv=None):
     best, all_processes = (
         {
             version: {
-                name: min(r[metric][name] for r in runs) for name in runs[0][metric]
+                name: _least(r[metric][name] for r in runs) for name in runs[0][metric]
             }
             for version, runs in rounds.items()
         }
@@ -245,9 +254,9 @@ def main(argv=None):
             f"| {output} |"
         )
         if parallel:
-            row += (
-                f" {all_processes['base'][name]:.2f} |"
-                f" {all_processes['here'][name]:.2f} |"
+            row += "".join(
+                " - |" if cpu is None else f" {cpu:.2f} |"
+                for cpu in (all_processes["base"][name], all_processes["here"][name])
             )
         lines.append(row)
     lines += ["", "## Machine", "", machine_markdown(result["machine"])]
