@@ -162,7 +162,8 @@ def test_band_pass_unit_is_the_border_noise_or_a_twentieth_of_the_strongest_line
 
     # The plain definition: the band-pass less its border median, in units
     # of the border's scaled MAD, but of at least 5 % of the 99.9th
-    # percentile of its magnitude (1 for a featureless image).
+    # percentile of its magnitude. (The half-resolution band-pass itself is
+    # checked against the full difference of Gaussians above.)
     sigma = 1.0
     fine = ndi.gaussian_filter(image, sigma)
     wide = ndi.gaussian_filter(fine[::2, ::2], np.sqrt(15.0) * sigma / 2)
