@@ -9,7 +9,7 @@ from ..utils._parallel import chunk_bounds
 from ._particle import MIN_SIDE, _segment
 from ._quality import _segment_and_check
 
-__all__ = ["particle_masks"]
+__all__ = ["checked_masks", "particle_masks"]
 
 
 def particle_masks(table, n_jobs=None):
@@ -55,20 +55,7 @@ def particle_masks(table, n_jobs=None):
     >>> bool((masks[1] & truth).sum() / (masks[1] | truth).sum() > 0.9)
     True
     """
-    table = as_particle_table(table)
-    images = table["image"].tolist()
-    masks = table["mask"].tolist() if "mask" in table.columns else [None] * len(images)
-    missing = [position for position, mask in enumerate(masks) if mask is None]
-    _check_segmentable(table, images, missing)
-    n_workers, bounds = chunk_bounds(len(missing), n_jobs)
-    if n_workers == 1:
-        segmented = _segment_all([images[position] for position in missing])
-    else:
-        chunks = Parallel(n_jobs=n_workers)(
-            delayed(_segment_all)([images[p] for p in missing[start:stop]])
-            for start, stop in bounds
-        )
-        segmented = [result for chunk in chunks for result in chunk]
+    table, masks, missing, segmented = _segment_missing_rows(table, _segment, n_jobs)
     not_found = []
     for position, (mask, found) in zip(missing, segmented):
         masks[position] = mask
@@ -76,6 +63,83 @@ def particle_masks(table, n_jobs=None):
             not_found.append(position)
     _warn_not_found(table, not_found, len(missing), stacklevel=3)
     return masks
+
+
+def checked_masks(table, n_jobs=None):
+    """A mask for every particle and whether it can be trusted.
+
+    Expert masks (the table's ``mask`` column) are always trusted; the
+    other particles are segmented with
+    :func:`~sklearn_lipnet.segmentation.segment_particle` and checked with
+    :func:`~sklearn_lipnet.segmentation.segmentation_quality`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame or sequence of 2-D arrays
+        Particle table.
+    n_jobs : int, default=None
+        Parallel jobs for the segmentation, as for :func:`particle_masks`.
+
+    Returns
+    -------
+    masks : list of ndarray of bool
+        One per row, never empty.
+    qualities : list of SegmentationQuality or None
+        ``None`` for expert masks.
+
+    Raises
+    ------
+    ValueError
+        Naming the particles without a mask that are too small to segment.
+
+    See Also
+    --------
+    particle_masks : The masks alone.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_lipnet.segmentation import checked_masks
+    >>> rows, cols = np.mgrid[:80, :80] - 39.5
+    >>> ring = 100.0 - 40 * (np.abs(np.hypot(rows, cols) - 25) < 1.5)
+    >>> masks, qualities = checked_masks([ring, np.full((80, 80), 100.0)])
+    >>> [quality.trusted for quality in qualities]
+    [True, False]
+    """
+    table, masks, missing, checked = _segment_missing_rows(
+        table, _segment_and_check, n_jobs
+    )
+    qualities = [None] * len(masks)
+    for position, (mask, quality) in zip(missing, checked):
+        masks[position] = mask
+        qualities[position] = quality
+    return masks, qualities
+
+
+def _segment_missing_rows(table, segment, n_jobs):
+    """``segment(image)`` for each row without a mask, in parallel chunks.
+
+    Returns the table (as a particle table), its masks (``None`` where
+    missing), the positions of the missing ones and their results, in order.
+    """
+    table = as_particle_table(table)
+    images = table["image"].tolist()
+    masks = table["mask"].tolist() if "mask" in table.columns else [None] * len(images)
+    missing = [position for position, mask in enumerate(masks) if mask is None]
+    _check_segmentable(table, images, missing)
+    to_segment = [images[position] for position in missing]
+    n_workers, bounds = chunk_bounds(len(missing), n_jobs)
+    if n_workers == 1:
+        return table, masks, missing, _apply_to_each(segment, to_segment)
+    chunks = Parallel(n_jobs=n_workers)(
+        delayed(_apply_to_each)(segment, to_segment[start:stop])
+        for start, stop in bounds
+    )
+    return table, masks, missing, [result for chunk in chunks for result in chunk]
+
+
+def _apply_to_each(function, images):
+    return [function(image) for image in images]
 
 
 def _check_segmentable(table, images, missing):
@@ -90,11 +154,6 @@ def _check_segmentable(table, images, missing):
             f"smaller: {describe_rows(table, too_small)}. Give them masks or leave "
             "them out."
         )
-
-
-def _segment_all(images):
-    """``_segment`` of each image: ``(mask, found)`` pairs."""
-    return [_segment(image) for image in images]
 
 
 def _segment_missing(images, masks, *, check=False):

@@ -10,14 +10,12 @@ is not a speck.
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
 from scipy import ndimage as ndi
 
-from ..utils import as_particle_table
 from ._filters import membrane_darkness
 from ._particle import _segment_with_darkness, _sigma_for
 
-__all__ = ["SegmentationQuality", "checked_masks", "segmentation_quality"]
+__all__ = ["SegmentationQuality", "segmentation_quality"]
 
 #: Median band-pass darkness along the outline, in noise units, from which a
 #: membrane is taken to run along it. On 400 cut-outs of the hard regime of
@@ -142,53 +140,3 @@ def _segment_and_check(image):
     # again.
     mask, closed, darkness = _segment_with_darkness(image)
     return mask, _quality_of(mask, closed, darkness)
-
-
-def checked_masks(table, n_jobs=None):
-    """A mask for every particle and whether it can be trusted.
-
-    Expert masks (the table's ``mask`` column) are always trusted; the
-    other particles are segmented with
-    :func:`~sklearn_lipnet.segmentation.segment_particle` and checked with
-    :func:`segmentation_quality`.
-
-    Parameters
-    ----------
-    table : pandas.DataFrame or sequence of 2-D arrays
-        Particle table.
-    n_jobs : int, default=None
-        Parallel jobs for the segmentation (joblib semantics).
-
-    Returns
-    -------
-    masks : list of ndarray of bool
-        One per row, never empty.
-    qualities : list of SegmentationQuality or None
-        ``None`` for expert masks.
-
-    See Also
-    --------
-    particle_masks : The masks alone.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklearn_lipnet.segmentation import checked_masks
-    >>> rows, cols = np.mgrid[:80, :80] - 39.5
-    >>> ring = 100.0 - 40 * (np.abs(np.hypot(rows, cols) - 25) < 1.5)
-    >>> masks, qualities = checked_masks([ring, np.full((80, 80), 100.0)])
-    >>> [quality.trusted for quality in qualities]
-    [True, False]
-    """
-    table = as_particle_table(table)
-    images = table["image"].tolist()
-    masks = table["mask"].tolist() if "mask" in table.columns else [None] * len(images)
-    qualities = [None] * len(images)
-    missing = [position for position, mask in enumerate(masks) if mask is None]
-    checked = Parallel(n_jobs=n_jobs)(
-        delayed(_segment_and_check)(images[position]) for position in missing
-    )
-    for position, (mask, quality) in zip(missing, checked):
-        masks[position] = mask
-        qualities[position] = quality
-    return masks, qualities
