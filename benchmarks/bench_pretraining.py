@@ -267,7 +267,8 @@ def training_text(args):
     settings = [f"{key}={value!r}" for key, value in TRAININGS[args.training].items()]
     if args.min_updates:
         call = f"`make_lipnet_pipeline({', '.join(settings)})`"
-        return f"{call} trained until 1,200 updates, fine-tuned networks too " + (
+        return (
+            f"{call} trained until 1,200 updates, fine-tuned networks too "
             "(`--min-updates`)"
         )
     settings.insert(0, f"max_epochs={args.epochs!r}")

@@ -286,9 +286,9 @@ def _moments_of(weights, geometry, orders=MOMENT_ORDERS):
     # x depends on the column only and y on the row only, so
     # sum(w x^p y^q) = y^q @ W @ x^p with W the weights laid out in the
     # particle's box: the powers are taken of the box's coordinates (about
-    # a hundred) instead of each pixel's (thousands), about twice as fast for
-    # 100-300 px particles and no slower for small ones. Only the summation
-    # order differs from the sum over pixels.
+    # a hundred) instead of each pixel's (thousands), which saves time on
+    # large particles. Only the summation order differs from the sum over
+    # pixels.
     height, width = geometry.padded.shape
     image = np.zeros(height * width)
     image[geometry.flat_index] = weights

@@ -123,7 +123,7 @@ def _uniform_lbp_labels(levels, n_points, radius, margin):
     interpolation in float64 with the same operations in the same order,
     and the same count of 0/1 transitions (around the circle but not across
     its start). It works on whole shifted copies of the image, one per
-    neighbour, instead of pixel by pixel, which is several times faster; and
+    neighbour, instead of pixel by pixel, which is faster; and
     a neighbour counts as at least as bright as the centre when it is, not
     within a tolerance, so the result does not depend on the scikit-image
     version. ``margin >= radius`` keeps every circle inside the image.
@@ -296,8 +296,8 @@ def _statistics_of(values):
         return np.array([mean, 0.0, 0.0, 0.0])
     std = np.sqrt(variance)
     standardized = deviation / std
-    # Products, not ``**3``: libm's pow is some fifty times slower on such
-    # values, and the moments agree to rounding.
+    # Products, not ``**3``: numpy hands a cube to libm's pow, which is slow
+    # on such values; the moments agree to rounding.
     squares = standardized * standardized
     skewness = np.mean(squares * standardized)
     return np.array([mean, std, skewness, np.mean(squares * squares) - 3.0])
