@@ -1,11 +1,13 @@
 """The default pipelines against 10-line baselines on real-like cut-outs.
 
 Real cut-outs are small, noisy, maskless and few (issue 10). No public,
-permissively licensed, labelled EM particle set could be found to vendor (see
-``benchmarks/real_data/README.md``), so the data are the hard regime of
-``make_liposomes`` (small, low-dose, blurred, JPEG cut-outs without masks,
-from micrographs with their own imaging conditions), plus every real set
-vendored under ``benchmarks/real_data/<name>/index.csv`` (none yet). Each is
+permissively licensed EM particle set with classes could be found to vendor
+(see ``benchmarks/real_data/README.md``; the one real set there,
+``jensen_vesicles``, has one class and serves ``bench_real_vesicles``), so
+the data are the hard regime of ``make_liposomes`` (small, low-dose,
+blurred, JPEG cut-outs without masks, from micrographs with their own
+imaging conditions), plus every real set with classes vendored under
+``benchmarks/real_data/<name>/index.csv`` (none yet). Each is
 cross-validated with stratified 5-fold CV, grouped by micrograph where the
 data name micrographs (``StratifiedGroupKFold``), on the same folds for
 every model:
