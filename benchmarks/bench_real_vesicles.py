@@ -1,0 +1,359 @@
+"""Real cryo-EM vesicles: the automatic detection and masks against annotations.
+
+The data are ``benchmarks/real_data/jensen_vesicles``: six real cryo-EM
+micrographs of lipid vesicles (1024 x 1024 px) with the centre and radius of
+698 vesicles annotated by the source's authors (see its ``SOURCE.md``). The
+annotations have one class, so they test what comes before classifying:
+
+- **Detection.** ``find_particles`` on the micrographs, matched with the
+  annotations by ``match_particles`` (a detection's centre within the
+  annotated radius of the annotated centre): recall, overall and by
+  vesicle size, and the diameter error. Precision cannot be measured: the
+  authors left large vesicles and multilamellar ones unannotated (see the
+  overlay), so detections without an annotation are counted by size
+  instead, against the annotated size range.
+- **Masks.** Each annotated vesicle is cut out as a particle picker would
+  (a square of ``2 * context`` radii about the annotated centre; those the
+  micrograph's border would cut are left out and counted), segmented by
+  ``checked_masks`` (the automatic masks of ``make_svm_pipeline()`` and
+  ``ParticlePreprocessor`` without masks) and compared with the annotated
+  disc: intersection over union (IoU) and the error of the equivalent
+  radius, for all masks and split by the segmentation check, as
+  ``bench_mask_check`` does on the hard regime.
+
+The source gives no pixel size, so sizes are in pixels and the finder runs
+at ``--pixel-size-nm`` (1 by default: its nanometre settings then read as
+pixels; its default size range, 25-400, covers the annotated diameters of
+28-113 px). Run from the repository root::
+
+    python -m benchmarks.bench_real_vesicles
+
+Writes ``benchmarks/results/real_vesicles.{json,md}`` and
+``real_vesicles_overlay.png`` (``--suffix`` is appended to the three
+names; the overlay shows the first micrograph: annotated vesicles,
+detections that match one, and detections that do not).
+"""
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+from sklearn_lipnet.datasets import list_micrographs
+from sklearn_lipnet.detection import find_particles, match_particles
+from sklearn_lipnet.experiments import draw_overlay
+from sklearn_lipnet.segmentation import checked_masks
+
+from ._environment import (
+    RESULTS,
+    git_commit,
+    machine_info,
+    machine_markdown,
+    write_result,
+)
+from .bench_mask_check import _summary
+
+DATA = Path(__file__).resolve().parent / "real_data" / "jensen_vesicles"
+#: Radius bins of the recall table, in pixels (the annotated radii are 14-57).
+RADIUS_BINS = (0, 18, 22, 28, np.inf)
+COLOURS = {
+    "annotated, not found": (255, 60, 60),
+    "annotated and found": (60, 200, 255),
+    "found, not annotated": (255, 220, 0),
+}
+
+
+def load(folder=DATA):
+    """The micrographs (with their images) and the annotated vesicles."""
+    micrographs = list_micrographs(folder)
+    micrographs["image"] = [
+        np.asarray(Image.open(path)) for path in micrographs["path"]
+    ]
+    vesicles = pd.read_csv(folder / "particles.csv")
+    return micrographs, vesicles
+
+
+def detection(micrographs, vesicles, pixel_size_nm, n_jobs):
+    """Recall by size, diameter error and unannotated detections by size."""
+    start = time.perf_counter()
+    found = find_particles(micrographs, pixel_size_nm=pixel_size_nm, n_jobs=n_jobs)
+    seconds = time.perf_counter() - start
+    truth = vesicles.assign(diameter_nm=2 * vesicles["radius_px"] * pixel_size_nm)
+    matches = match_particles(found, truth)
+    matched = truth.index.isin(matches["truth"])
+    bins = pd.cut(truth["radius_px"], RADIUS_BINS, right=False)
+    by_size = [
+        {
+            "radius_px": f"{interval.left:g}-{interval.right:g}",
+            "n": int((bins == interval).sum()),
+            "recall": float(matched[bins == interval].mean()),
+        }
+        for interval in bins.cat.categories
+        if (bins == interval).any()
+    ]
+    unannotated = found.drop(index=matches["found"])
+    diameters = unannotated["diameter_nm"] / pixel_size_nm
+    low, high = 2 * truth["radius_px"].min(), 2 * truth["radius_px"].max()
+    result = {
+        "n_annotated": len(truth),
+        "n_found": len(found),
+        "n_matched": len(matches),
+        "recall": float(matched.mean()),
+        "recall_by_radius": by_size,
+        "median_abs_diameter_error": float(matches["diameter_error"].abs().median()),
+        "mean_diameter_error": float(matches["diameter_error"].mean()),
+        "median_centre_distance_px": float(
+            matches["distance_nm"].median() / pixel_size_nm
+        ),
+        "unannotated": {
+            "larger than any annotated": int((diameters > high).sum()),
+            "in the annotated size range": int(diameters.between(low, high).sum()),
+            "smaller than any annotated": int((diameters < low).sum()),
+            "of these, cut by the border": int(unannotated["cut_by_border"].sum()),
+        },
+        "seconds": seconds,
+    }
+    return result, found, matches
+
+
+def vesicle_cut_outs(micrographs, vesicles, context):
+    """Each vesicle in a square of ``2 * context`` radii, with its disc.
+
+    Vesicles whose square the micrograph's border would cut are left out.
+    """
+    images = dict(zip(micrographs["id"], micrographs["image"]))
+    rows = []
+    for vesicle in vesicles.itertuples():
+        image = images[vesicle.micrograph]
+        half = int(np.ceil(context * vesicle.radius_px))
+        top = int(round(vesicle.y)) - half
+        left = int(round(vesicle.x)) - half
+        side = 2 * half + 1
+        if top < 0 or left < 0 or top + side > image.shape[0]:
+            continue
+        if left + side > image.shape[1]:
+            continue
+        rr, cc = np.mgrid[top : top + side, left : left + side]
+        disc = np.hypot(rr - vesicle.y, cc - vesicle.x) <= vesicle.radius_px
+        rows.append(
+            {
+                "id": f"{vesicle.micrograph}-{vesicle.Index}",
+                "image": image[top : top + side, left : left + side],
+                "annotated": disc,
+                "radius_px": vesicle.radius_px,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def masks(table, n_jobs):
+    """IoU and radius error of the automatic masks, split by the check."""
+    start = time.perf_counter()
+    automatic, qualities = checked_masks(table[["id", "image"]], n_jobs=n_jobs)
+    seconds = time.perf_counter() - start
+    iou = np.array(
+        [(m & a).sum() / (m | a).sum() for m, a in zip(automatic, table["annotated"])]
+    )
+    radius_error = (
+        np.array([np.sqrt(m.sum() / np.pi) for m in automatic])
+        / table["radius_px"].to_numpy()
+        - 1
+    )
+    trusted = np.array([quality.trusted for quality in qualities])
+
+    def summary(keep):
+        return {
+            **_summary(iou[keep]),
+            "median_abs_radius_error": float(np.median(np.abs(radius_error[keep])))
+            if keep.any()
+            else None,
+            "median_radius_error": float(np.median(radius_error[keep]))
+            if keep.any()
+            else None,
+        }
+
+    everything = np.ones(len(iou), dtype=bool)
+    return {
+        "n_cut_outs": len(table),
+        "trusted_fraction": float(trusted.mean()),
+        "all": summary(everything),
+        "trusted": summary(trusted),
+        "not_trusted": summary(~trusted),
+        "iou_at_least_0.8": float((iou >= 0.8).mean()),
+        "seconds": seconds,
+    }
+
+
+def save_overlay(micrographs, vesicles, found, matches, path):
+    """The first micrograph: annotations and detections in three colours."""
+    first = micrographs["id"][0]
+    matched_truth = set(matches["truth"])
+    matched_found = set(matches["found"])
+    rows = []
+    for index, vesicle in vesicles[vesicles["micrograph"] == first].iterrows():
+        radius = vesicle["radius_px"]
+        half = int(np.ceil(radius)) + 1
+        rr, cc = np.mgrid[-half : half + 1, -half : half + 1]
+        top = int(round(vesicle["y"])) - half
+        left = int(round(vesicle["x"])) - half
+        disc = np.hypot(rr + top + half - vesicle["y"], cc + left + half - vesicle["x"])
+        label = (
+            "annotated and found" if index in matched_truth else "annotated, not found"
+        )
+        rows.append(
+            {
+                "mask": disc <= radius,
+                "cutout_y0": top,
+                "cutout_x0": left,
+                "class": label,
+            }
+        )
+    hits = found[(found["micrograph"] == first) & ~found.index.isin(matched_found)]
+    for hit in hits.itertuples():
+        rows.append(
+            {
+                "mask": hit.mask,
+                "cutout_y0": hit.cutout_y0,
+                "cutout_x0": hit.cutout_x0,
+                "class": "found, not annotated",
+            }
+        )
+    particles = pd.DataFrame(rows)
+    # Discs near the border start outside the micrograph: crop them to it.
+    image = micrographs["image"][0]
+    for row in particles.itertuples():
+        if row.cutout_y0 < 0 or row.cutout_x0 < 0:
+            mask = row.mask[max(0, -row.cutout_y0) :, max(0, -row.cutout_x0) :]
+            particles.at[row.Index, "mask"] = mask
+            particles.at[row.Index, "cutout_y0"] = max(0, row.cutout_y0)
+            particles.at[row.Index, "cutout_x0"] = max(0, row.cutout_x0)
+    # Half size: the outlines stay clear and the file stays small.
+    overlay = draw_overlay(image, particles, COLOURS, max_side=image.shape[0] // 2)
+    Image.fromarray(overlay).save(path, optimize=True)
+
+
+def markdown(result, args):
+    d, m = result["detection"], result["masks"]
+    lines = [
+        "# Real cryo-EM vesicles: automatic detection and masks",
+        "",
+        f"`python -m benchmarks.bench_real_vesicles --pixel-size-nm "
+        f"{args.pixel_size_nm:g} --context {args.context:g}` at commit "
+        f"{result['machine']['commit']}. Data: "
+        "`benchmarks/real_data/jensen_vesicles` (six real cryo-EM micrographs, "
+        f"1024 x 1024 px, {d['n_annotated']} vesicles annotated by the source's "
+        "authors with centre and radius; BSD-2-Clause; see its `SOURCE.md`). "
+        "The source gives no pixel size: sizes are in pixels.",
+        "",
+        "## Detection (`find_particles`, default settings)",
+        "",
+        f"{d['n_found']} particles found, {d['n_matched']} of the "
+        f"{d['n_annotated']} annotated vesicles matched: **recall "
+        f"{d['recall']:.3f}**. Matched diameters: median absolute error "
+        f"{d['median_abs_diameter_error']:.1%}, mean signed error "
+        f"{d['mean_diameter_error']:+.1%}; median centre distance "
+        f"{d['median_centre_distance_px']:.1f} px. "
+        f"{d['seconds']:.1f} s for the six micrographs.",
+        "",
+        "| annotated radius (px) | vesicles | recall |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [
+        f"| {row['radius_px']} | {row['n']} | {row['recall']:.3f} |"
+        for row in d["recall_by_radius"]
+    ]
+    lines += [
+        "",
+        "Detections without an annotation (precision cannot be measured: the "
+        "authors annotated neither the large vesicles nor the multilamellar "
+        f"ones; `real_vesicles{args.suffix}_overlay.png` shows the first micrograph, "
+        "annotated vesicles found in blue, missed in red, detections without "
+        "an annotation in yellow):",
+        "",
+        "| diameter | detections |",
+        "| --- | ---: |",
+    ]
+    lines += [f"| {key} | {value} |" for key, value in d["unannotated"].items()]
+    lines += [
+        "",
+        "## Automatic masks (`checked_masks`) against the annotated discs",
+        "",
+        f"{m['n_cut_outs']} cut-outs (each vesicle in a square of "
+        f"{2 * args.context:g} radii about its annotated centre; vesicles "
+        "whose square the border cuts are left out: "
+        f"{d['n_annotated'] - m['n_cut_outs']}). The check trusts "
+        f"{m['trusted_fraction']:.0%} of the masks; "
+        f"{m['iou_at_least_0.8']:.0%} of all masks reach an IoU of 0.8. "
+        f"{m['seconds']:.1f} s.",
+        "",
+        "| masks | n | IoU median | IoU 10th percentile | IoU mean "
+        "| median radius error | median absolute radius error |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for key, label in [
+        ("all", "all"),
+        ("trusted", "trusted by the check"),
+        ("not_trusted", "not trusted"),
+    ]:
+        s = m[key]
+        if s["n"]:
+            lines.append(
+                f"| {label} | {s['n']} | {s['median']:.2f} | {s['p10']:.2f} | "
+                f"{s['mean']:.2f} | {s['median_radius_error']:+.1%} | "
+                f"{s['median_abs_radius_error']:.1%} |"
+            )
+    lines += ["", "## Machine", "", machine_markdown(result["machine"])]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--pixel-size-nm",
+        type=float,
+        default=1.0,
+        help="the finder's pixel size (the source gives none; default 1)",
+    )
+    parser.add_argument(
+        "--context",
+        type=float,
+        default=1.4,
+        help="half the cut-out's side, in vesicle radii (default 1.4, the "
+        "middle of the hard regime's 1.15-1.6)",
+    )
+    parser.add_argument("--n-jobs", type=int, default=None)
+    parser.add_argument(
+        "--suffix",
+        default="",
+        help="appended to the results' names, e.g. to keep a run of another "
+        "version of the package beside the current one",
+    )
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+
+    micrographs, vesicles = load()
+    detected, found, matches = detection(
+        micrographs, vesicles, args.pixel_size_nm, args.n_jobs
+    )
+    table = vesicle_cut_outs(micrographs, vesicles, args.context)
+    result = {
+        "settings": vars(args),
+        "detection": detected,
+        "masks": masks(table, args.n_jobs),
+        "machine": {**machine_info(), "commit": git_commit()},
+    }
+    text = markdown(result, args)
+    print(text)
+    if not args.no_write:
+        name = f"real_vesicles{args.suffix}"
+        write_result(name, result, text)
+        save_overlay(
+            micrographs, vesicles, found, matches, RESULTS / f"{name}_overlay.png"
+        )
+
+
+if __name__ == "__main__":
+    main()
