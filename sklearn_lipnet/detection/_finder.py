@@ -196,6 +196,7 @@ def find_outlines(image, pixel_size_nm, settings):
             radius,
             sigma,
             pixel_size_nm,
+            min_score=settings["min_score"],
         )
         diameter_nm = 2 * np.sqrt(outline.area / np.pi) * pixel_size_nm
         if not 2 * min_radius <= diameter_nm <= 2 * max_radius:

@@ -17,7 +17,7 @@ import numpy as np
 from scipy import ndimage as ndi
 
 from ..segmentation._filters import along_rays
-from ..segmentation._particle import fill_outline, ring_outline
+from ..segmentation._particle import _THRESHOLDS, fill_outline, ring_outline
 
 N_ANGLES = 180
 # The search reaches this far beyond the candidate's radius.
@@ -42,6 +42,12 @@ SOLID_CORE_TO_RIM, SOLID_LUMEN_TO_MEMBRANE = 0.95, 0.98
 # fraction of the directions, the outside is nearly as dark as the membrane,
 # the outline is a pocket of something larger (the carbon film's edge).
 MAX_EMBEDDED_FRACTION = 0.2
+# An outline whose median radius is below this fraction of its candidate
+# region's radius explains little of the region: it may be the inner
+# vesicle of a multilamellar one whose outer lamellae, stacked closely, are
+# fainter in the full-resolution band-pass than a lone membrane (seen on the
+# real vesicles of benchmarks/results/real_vesicles.md).
+_MIN_RADIUS_OF_REGION = 0.7
 
 
 class Outline:
@@ -198,14 +204,16 @@ def _fit_circle(rows, cols):
     return centre, float(np.sqrt(radius_sq)) if radius_sq > 0 else 0.0
 
 
-def _trace(darkness, regions, label, factor, origin, radius, sigma):
+def _trace(darkness, regions, label, factor, origin, radius, sigma, thresholds=None):
     max_radius = _REACH * radius + 4 * sigma + 2
-    angles, radii, _ = ring_outline(darkness, origin, max_radius, n_angles=N_ANGLES)
+    angles, radii, found = ring_outline(
+        darkness, origin, max_radius, n_angles=N_ANGLES, thresholds=thresholds
+    )
     reach = _region_reach(
         regions, label, factor, origin, angles, max_radius, darkness.shape
     )
     # The region is coarse: allow the outline a working pixel beyond it.
-    return Outline(angles, np.minimum(radii, reach + factor), origin)
+    return Outline(angles, np.minimum(radii, reach + factor), origin), found
 
 
 def _visible(outline, shape, margin):
@@ -220,7 +228,16 @@ def _visible(outline, shape, margin):
 
 
 def trace_outline(
-    darkness, smooth, regions, label, factor, origin, radius, sigma, pixel_size_nm
+    darkness,
+    smooth,
+    regions,
+    label,
+    factor,
+    origin,
+    radius,
+    sigma,
+    pixel_size_nm,
+    min_score=0.0,
 ):
     """The :class:`Outline` of candidate ``label`` of ``regions``, near ``origin``.
 
@@ -244,16 +261,42 @@ def trace_outline(
         Blur of the band-pass, pixels.
     pixel_size_nm : float
         Nanometres per pixel.
+    min_score : float, default=0.0
+        The score a wider outline, found at the lower membrane threshold
+        alone where the first one explains little of the region, needs to
+        replace the first.
     """
-    outline = _trace(darkness, regions, label, factor, origin, radius, sigma)
-    visible = _visible(outline, darkness.shape, margin=2 * sigma + 1)
-    if not visible.all() and visible.mean() > 0.3:
-        # Cut by the border: the rays started off-centre. Start again from
-        # the centre of the visible arc's circle, so that the outline is
-        # continued across the border along that circle.
-        centre, fitted = _fit_circle(*(points[visible] for points in outline.points))
-        if 0.5 * radius < fitted < 2 * radius:
-            outline = _trace(darkness, regions, label, factor, centre, fitted, sigma)
-    outline.score = _membrane_score(darkness, outline, sigma)
-    outline.rejected = _classify(smooth, outline, pixel_size_nm)
+
+    def traced(thresholds=None):
+        outline, found = _trace(
+            darkness, regions, label, factor, origin, radius, sigma, thresholds
+        )
+        visible = _visible(outline, darkness.shape, margin=2 * sigma + 1)
+        if not visible.all() and visible.mean() > 0.3:
+            # Cut by the border: the rays started off-centre. Start again
+            # from the centre of the visible arc's circle, so that the
+            # outline is continued across the border along that circle.
+            centre, fitted = _fit_circle(
+                *(points[visible] for points in outline.points)
+            )
+            if 0.5 * radius < fitted < 2 * radius:
+                outline, found = _trace(
+                    darkness, regions, label, factor, centre, fitted, sigma, thresholds
+                )
+        outline.score = _membrane_score(darkness, outline, sigma)
+        outline.rejected = _classify(smooth, outline, pixel_size_nm)
+        return outline, found
+
+    outline, _ = traced()
+    if np.median(outline.radii) < _MIN_RADIUS_OF_REGION * radius:
+        wider, found = traced(_THRESHOLDS[-1:])
+        # The whole particle where its outline passes the tests any
+        # particle's must; otherwise the inner one, rather than nothing.
+        if (
+            found
+            and np.median(wider.radii) > np.median(outline.radii)
+            and wider.rejected is None
+            and wider.score >= min_score
+        ):
+            outline = wider
     return outline

@@ -195,7 +195,7 @@ def _segment_with_darkness(image, *, sigma=None, n_angles=180):
     return fill_outline(image.shape, centre, angles, outer), found, darkness
 
 
-def ring_outline(darkness, centre, max_radius, *, n_angles=180):
+def ring_outline(darkness, centre, max_radius, *, n_angles=180, thresholds=None):
     """Outer edge of the outermost closed membrane around ``centre``.
 
     The polar half of :func:`segment_particle`: ``darkness`` (membranes
@@ -203,7 +203,9 @@ def ring_outline(darkness, centre, max_radius, *, n_angles=180):
     resampled along ``n_angles`` rays of length ``max_radius`` pixels from
     ``centre`` (zero beyond the array), thresholded with hysteresis, and the
     outermost ring seen in most of the directions in which the array
-    reaches it is kept.
+    reaches it is kept. The membrane thresholds (noise units) are tried in
+    turn until a ring is found: 2.5, then 1.75 for faint particles, or
+    ``thresholds`` where given.
 
     Returns
     -------
@@ -227,7 +229,7 @@ def ring_outline(darkness, centre, max_radius, *, n_angles=180):
     # would look like a ring.
     polar[:, : max(3, int(0.08 * len(radii)))] = 0
 
-    for threshold in _THRESHOLDS:
+    for threshold in _THRESHOLDS if thresholds is None else thresholds:
         outer = _outer_radii(_hysteresis(polar, threshold / 2, threshold))
         ring = _outermost_ring(outer, inside)
         if ring is not None:
