@@ -21,6 +21,15 @@ annotations have one class, so they test what comes before classifying:
   radius, for all masks and split by the segmentation check, as
   ``bench_mask_check`` does on the hard regime.
 
+- **Classification, one class.** The annotated vesicles are single-membrane
+  ones (the authors modelled and annotated unilamellar vesicles; the
+  multilamellar ones stay unannotated), so a lamellarity model should call
+  them unilamellar. Models trained on ``make_liposomes`` cut-outs only (as
+  ``bench_micrographs`` trains LipNet-4, without and with oversampling, and
+  ``make_svm_pipeline()``) classify the detections that match an annotated
+  vesicle: the share called unilamellar is their recall of that class on
+  real particles, which synthetic data alone cannot show.
+
 The source gives no pixel size, so sizes are in pixels and the finder runs
 at ``--pixel-size-nm`` (1 by default: its nanometre settings then read as
 pixels; its default size range, 25-400, covers the annotated diameters of
@@ -42,7 +51,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from sklearn_lipnet.datasets import list_micrographs
+from sklearn_lipnet import make_svm_pipeline
+from sklearn_lipnet.datasets import CLASSES, list_micrographs, make_liposomes
 from sklearn_lipnet.detection import find_particles, match_particles
 from sklearn_lipnet.experiments import draw_overlay
 from sklearn_lipnet.segmentation import checked_masks
@@ -55,6 +65,7 @@ from ._environment import (
     write_result,
 )
 from .bench_mask_check import _summary
+from .bench_micrographs import train
 
 DATA = Path(__file__).resolve().parent / "real_data" / "jensen_vesicles"
 #: Radius bins of the recall table, in pixels (the annotated radii are 14-57).
@@ -187,6 +198,39 @@ def masks(table, n_jobs):
     }
 
 
+def classification(found, matches, args):
+    """Share of each class among the annotated (unilamellar) vesicles found."""
+    annotated = found.loc[matches["found"]]
+    rows = []
+    for sampling in ("none", "oversample"):
+        model, timer = train("lamellarity", sampling, args)
+        rows.append(
+            (f"LipNet-4, {args.n_train} synthetic cut-outs, sampling {sampling}", model)
+        )
+    table, y = make_liposomes(
+        args.n_train, problem="lamellarity", random_state=args.seed
+    )
+    svm = make_svm_pipeline().fit(table.drop(columns="mask"), y)
+    rows.append((f"SVM (make_svm_pipeline()), {args.n_train} synthetic cut-outs", svm))
+    unannotated = found.drop(index=matches["found"])
+    result = []
+    for name, model in rows:
+        for particles, which in ((annotated, "annotated"), (unannotated, "not")):
+            shares = pd.Series(model.predict(particles)).value_counts(normalize=True)
+            result.append(
+                {
+                    "model": name,
+                    "particles": which,
+                    "n": len(particles),
+                    **{
+                        label: float(shares.get(label, 0.0))
+                        for label in ("unilamellar", "multilamellar", "uncertain")
+                    },
+                }
+            )
+    return result, dict(rows)
+
+
 def save_overlay(micrographs, vesicles, found, matches, path):
     """The first micrograph: annotations and detections in three colours."""
     first = micrographs["id"][0]
@@ -232,6 +276,19 @@ def save_overlay(micrographs, vesicles, found, matches, path):
             particles.at[row.Index, "cutout_x0"] = max(0, row.cutout_x0)
     # Half size: the outlines stay clear and the file stays small.
     overlay = draw_overlay(image, particles, COLOURS, max_side=image.shape[0] // 2)
+    Image.fromarray(overlay).save(path, optimize=True)
+
+
+def save_class_overlay(micrographs, found, model, path):
+    """The first micrograph's detections coloured by ``model``'s class."""
+    particles = found[found["micrograph"] == micrographs["id"][0]].copy()
+    particles["class"] = model.predict(particles)
+    colours = dict(
+        zip(CLASSES["lamellarity"], ((60, 200, 255), (255, 60, 60), (255, 220, 0)))
+    )
+    overlay = draw_overlay(
+        micrographs["image"][0], particles, colours, max_side=1024 // 2
+    )
     Image.fromarray(overlay).save(path, optimize=True)
 
 
@@ -305,6 +362,32 @@ def markdown(result, args):
                 f"{s['mean']:.2f} | {s['median_radius_error']:+.1%} | "
                 f"{s['median_abs_radius_error']:.1%} |"
             )
+    if result.get("classification"):
+        lines += [
+            "",
+            "## Lamellarity of the annotated (unilamellar) vesicles",
+            "",
+            f"Models trained on `make_liposomes(problem='lamellarity')` cut-outs "
+            f"only ({args.n_train}, thesis proportions, seed {args.seed}; "
+            f"LipNet-4 as `bench_micrographs` trains it, {args.epochs} epochs, "
+            "masks found automatically) classify the detections that match an "
+            "annotated vesicle (the share called unilamellar is the recall of "
+            "that class on real particles) and the detections without an "
+            "annotation (among them the multilamellar and large vesicles; "
+            f"`real_vesicles{args.suffix}_classes.png` shows the first "
+            "micrograph's detections coloured by the first model's class: "
+            "unilamellar blue, multilamellar red, uncertain yellow).",
+            "",
+            "| model | particles | n | unilamellar | multilamellar | uncertain |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+        lines += [
+            f"| {row['model']} | "
+            f"{'annotated' if row['particles'] == 'annotated' else 'not annotated'} "
+            f"| {row['n']} | {row['unilamellar']:.1%} | "
+            f"{row['multilamellar']:.1%} | {row['uncertain']:.1%} |"
+            for row in result["classification"]
+        ]
     lines += ["", "## Machine", "", machine_markdown(result["machine"])]
     return "\n".join(lines)
 
@@ -326,6 +409,15 @@ def main(argv=None):
     )
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument(
+        "--no-classify",
+        action="store_true",
+        help="skip training the lamellarity models (about two minutes)",
+    )
+    parser.add_argument("--n-train", type=int, default=2000)
+    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument(
         "--suffix",
         default="",
         help="appended to the results' names, e.g. to keep a run of another "
@@ -343,8 +435,12 @@ def main(argv=None):
         "settings": vars(args),
         "detection": detected,
         "masks": masks(table, args.n_jobs),
+        "classification": None,
         "machine": {**machine_info(), "commit": git_commit()},
     }
+    models = {}
+    if not args.no_classify:
+        result["classification"], models = classification(found, matches, args)
     text = markdown(result, args)
     print(text)
     if not args.no_write:
@@ -353,6 +449,11 @@ def main(argv=None):
         save_overlay(
             micrographs, vesicles, found, matches, RESULTS / f"{name}_overlay.png"
         )
+        if models:
+            first_model = next(iter(models.values()))
+            save_class_overlay(
+                micrographs, found, first_model, RESULTS / f"{name}_classes.png"
+            )
 
 
 if __name__ == "__main__":
