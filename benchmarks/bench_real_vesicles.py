@@ -365,7 +365,7 @@ def markdown(result, args):
     if result.get("classification"):
         lines += [
             "",
-            "## Lamellarity of the annotated (unilamellar) vesicles",
+            "## Lamellarity, with models trained on synthetic particles only",
             "",
             f"Models trained on `make_liposomes(problem='lamellarity')` cut-outs "
             f"only ({args.n_train}, thesis proportions, seed {args.seed}; "
