@@ -54,7 +54,7 @@ from PIL import Image
 from sklearn_lipnet import make_svm_pipeline
 from sklearn_lipnet.datasets import CLASSES, list_micrographs, make_liposomes
 from sklearn_lipnet.detection import find_particles, match_particles
-from sklearn_lipnet.experiments import draw_overlay
+from sklearn_lipnet.experiments import class_colours, draw_overlay
 from sklearn_lipnet.segmentation import checked_masks
 
 from ._environment import (
@@ -199,11 +199,12 @@ def masks(table, n_jobs):
 
 
 def classification(found, matches, args):
-    """Share of each class among the annotated (unilamellar) vesicles found."""
+    """Share of each class among the annotated (unilamellar) vesicles found
+    and among the detections without an annotation, per model; the models."""
     annotated = found.loc[matches["found"]]
     rows = []
     for sampling in ("none", "oversample"):
-        model, timer = train("lamellarity", sampling, args)
+        model, _ = train("lamellarity", sampling, args)
         rows.append(
             (f"LipNet-4, {args.n_train} synthetic cut-outs, sampling {sampling}", model)
         )
@@ -215,7 +216,10 @@ def classification(found, matches, args):
     unannotated = found.drop(index=matches["found"])
     result = []
     for name, model in rows:
-        for particles, which in ((annotated, "annotated"), (unannotated, "not")):
+        for particles, which in (
+            (annotated, "annotated"),
+            (unannotated, "not annotated"),
+        ):
             shares = pd.Series(model.predict(particles)).value_counts(normalize=True)
             result.append(
                 {
@@ -224,7 +228,7 @@ def classification(found, matches, args):
                     "n": len(particles),
                     **{
                         label: float(shares.get(label, 0.0))
-                        for label in ("unilamellar", "multilamellar", "uncertain")
+                        for label in CLASSES["lamellarity"]
                     },
                 }
             )
@@ -275,7 +279,7 @@ def save_overlay(micrographs, vesicles, found, matches, path):
             particles.at[row.Index, "cutout_y0"] = max(0, row.cutout_y0)
             particles.at[row.Index, "cutout_x0"] = max(0, row.cutout_x0)
     # Half size: the outlines stay clear and the file stays small.
-    overlay = draw_overlay(image, particles, COLOURS, max_side=image.shape[0] // 2)
+    overlay = draw_overlay(image, particles, COLOURS, max_side=max(image.shape) // 2)
     Image.fromarray(overlay).save(path, optimize=True)
 
 
@@ -283,12 +287,9 @@ def save_class_overlay(micrographs, found, model, path):
     """The first micrograph's detections coloured by ``model``'s class."""
     particles = found[found["micrograph"] == micrographs["id"][0]].copy()
     particles["class"] = model.predict(particles)
-    colours = dict(
-        zip(CLASSES["lamellarity"], ((60, 200, 255), (255, 60, 60), (255, 220, 0)))
-    )
-    overlay = draw_overlay(
-        micrographs["image"][0], particles, colours, max_side=1024 // 2
-    )
+    image = micrographs["image"][0]
+    colours = class_colours(list(CLASSES["lamellarity"]))
+    overlay = draw_overlay(image, particles, colours, max_side=max(image.shape) // 2)
     Image.fromarray(overlay).save(path, optimize=True)
 
 
@@ -375,16 +376,15 @@ def markdown(result, args):
             "that class on real particles) and the detections without an "
             "annotation (among them the multilamellar and large vesicles; "
             f"`real_vesicles{args.suffix}_classes.png` shows the first "
-            "micrograph's detections coloured by the first model's class: "
-            "unilamellar blue, multilamellar red, uncertain yellow).",
+            "micrograph's detections coloured by the first model's class, "
+            "as `lipnet analyze` colours them).",
             "",
             "| model | particles | n | unilamellar | multilamellar | uncertain |",
             "| --- | --- | ---: | ---: | ---: | ---: |",
         ]
         lines += [
-            f"| {row['model']} | "
-            f"{'annotated' if row['particles'] == 'annotated' else 'not annotated'} "
-            f"| {row['n']} | {row['unilamellar']:.1%} | "
+            f"| {row['model']} | {row['particles']} | {row['n']} | "
+            f"{row['unilamellar']:.1%} | "
             f"{row['multilamellar']:.1%} | {row['uncertain']:.1%} |"
             for row in result["classification"]
         ]

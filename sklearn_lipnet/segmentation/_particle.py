@@ -203,9 +203,9 @@ def ring_outline(darkness, centre, max_radius, *, n_angles=180, thresholds=None)
     resampled along ``n_angles`` rays of length ``max_radius`` pixels from
     ``centre`` (zero beyond the array), thresholded with hysteresis, and the
     outermost ring seen in most of the directions in which the array
-    reaches it is kept. The membrane thresholds (noise units) are tried in
-    turn until a ring is found: 2.5, then 1.75 for faint particles, or
-    ``thresholds`` where given.
+    reaches it is kept. Membrane thresholds (noise units) are tried in turn
+    until a ring is found: a strict one, then a lower one for faint
+    particles, or those of ``thresholds`` where given.
 
     Returns
     -------
