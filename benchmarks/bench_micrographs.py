@@ -121,12 +121,18 @@ def detection_results(problem, samples, found):
     }
 
 
-def train(problem, sampling, args):
-    """LipNet-4 on make_liposomes cut-outs with the thesis's proportions."""
+def training_data(problem, args):
+    """``args.n_train`` make_liposomes cut-outs with the thesis's proportions,
+    without their expert masks: the pipelines segment them, as
+    find_particles does in micrographs, so training masks are like test
+    masks."""
     table, y = make_liposomes(args.n_train, problem=problem, random_state=args.seed)
-    # Without the expert masks the pipeline segments the cut-outs itself,
-    # as find_particles does in micrographs: training masks like test masks.
-    table = table.drop(columns="mask")
+    return table.drop(columns="mask"), y
+
+
+def train(sampling, data, args):
+    """LipNet-4 on ``data`` (from :func:`training_data`)."""
+    table, y = data
     model = make_lipnet_pipeline(
         "lipnet4",
         mode="masked",
@@ -348,8 +354,9 @@ def main(argv=None):
         result["detection"][problem] = detection_results(problem, samples, found)
         result["majority_baseline_pp"][problem] = majority_baseline(problem, samples)
         print(problem, result["detection"][problem], flush=True)
+        data = training_data(problem, args)
         for sampling in args.sampling:
-            model, fit = train(problem, sampling, args)
+            model, fit = train(sampling, data, args)
             rows, rate = fraction_results(problem, model, samples, found)
             result["fractions"][f"{problem}/{sampling}"] = rows
             speed[f"{problem}: LipNet-4 ({sampling}) fit, s (wall)"] = fit.wall

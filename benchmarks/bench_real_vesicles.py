@@ -52,7 +52,7 @@ import pandas as pd
 from PIL import Image
 
 from sklearn_lipnet import make_svm_pipeline
-from sklearn_lipnet.datasets import CLASSES, list_micrographs, make_liposomes
+from sklearn_lipnet.datasets import CLASSES, list_micrographs
 from sklearn_lipnet.detection import find_particles, match_particles
 from sklearn_lipnet.experiments import class_colours, draw_overlay
 from sklearn_lipnet.segmentation import checked_masks
@@ -65,7 +65,7 @@ from ._environment import (
     write_result,
 )
 from .bench_mask_check import _summary
-from .bench_micrographs import train
+from .bench_micrographs import train, training_data
 
 DATA = Path(__file__).resolve().parent / "real_data" / "jensen_vesicles"
 #: Radius bins of the recall table, in pixels (the annotated radii are 14-57).
@@ -130,6 +130,21 @@ def detection(micrographs, vesicles, pixel_size_nm, n_jobs):
     return result, found, matches
 
 
+def annotated_disc(vesicle, half, shape):
+    """The annotated disc in the square of ``2 * half + 1`` px about the
+    vesicle's rounded centre, clipped to a micrograph of ``shape``.
+
+    Returns the square's top and left in the micrograph and the disc.
+    """
+    row, col = int(round(vesicle.y)), int(round(vesicle.x))
+    top, left = max(row - half, 0), max(col - half, 0)
+    bottom = min(row + half + 1, shape[0])
+    right = min(col + half + 1, shape[1])
+    rows, cols = np.mgrid[top:bottom, left:right]
+    disc = np.hypot(rows - vesicle.y, cols - vesicle.x) <= vesicle.radius_px
+    return top, left, disc
+
+
 def vesicle_cut_outs(micrographs, vesicles, context):
     """Each vesicle in a square of ``2 * context`` radii, with its disc.
 
@@ -140,19 +155,13 @@ def vesicle_cut_outs(micrographs, vesicles, context):
     for vesicle in vesicles.itertuples():
         image = images[vesicle.micrograph]
         half = int(np.ceil(context * vesicle.radius_px))
-        top = int(round(vesicle.y)) - half
-        left = int(round(vesicle.x)) - half
-        side = 2 * half + 1
-        if top < 0 or left < 0 or top + side > image.shape[0]:
+        top, left, disc = annotated_disc(vesicle, half, image.shape)
+        if disc.shape != (2 * half + 1, 2 * half + 1):
             continue
-        if left + side > image.shape[1]:
-            continue
-        rr, cc = np.mgrid[top : top + side, left : left + side]
-        disc = np.hypot(rr - vesicle.y, cc - vesicle.x) <= vesicle.radius_px
         rows.append(
             {
                 "id": f"{vesicle.micrograph}-{vesicle.Index}",
-                "image": image[top : top + side, left : left + side],
+                "image": image[top : top + disc.shape[0], left : left + disc.shape[1]],
                 "annotated": disc,
                 "radius_px": vesicle.radius_px,
             }
@@ -202,16 +211,14 @@ def classification(found, matches, args):
     """Share of each class among the annotated (unilamellar) vesicles found
     and among the detections without an annotation, per model; the models."""
     annotated = found.loc[matches["found"]]
+    data = training_data("lamellarity", args)
     rows = []
     for sampling in ("none", "oversample"):
-        model, _ = train("lamellarity", sampling, args)
+        model, _ = train(sampling, data, args)
         rows.append(
             (f"LipNet-4, {args.n_train} synthetic cut-outs, sampling {sampling}", model)
         )
-    table, y = make_liposomes(
-        args.n_train, problem="lamellarity", random_state=args.seed
-    )
-    svm = make_svm_pipeline().fit(table.drop(columns="mask"), y)
+    svm = make_svm_pipeline().fit(*data)
     rows.append((f"SVM (make_svm_pipeline()), {args.n_train} synthetic cut-outs", svm))
     unannotated = found.drop(index=matches["found"])
     result = []
@@ -240,23 +247,18 @@ def save_overlay(micrographs, vesicles, found, matches, path):
     first = micrographs["id"][0]
     matched_truth = set(matches["truth"])
     matched_found = set(matches["found"])
+    image = micrographs["image"][0]
     rows = []
-    for index, vesicle in vesicles[vesicles["micrograph"] == first].iterrows():
-        radius = vesicle["radius_px"]
-        half = int(np.ceil(radius)) + 1
-        rr, cc = np.mgrid[-half : half + 1, -half : half + 1]
-        top = int(round(vesicle["y"])) - half
-        left = int(round(vesicle["x"])) - half
-        disc = np.hypot(rr + top + half - vesicle["y"], cc + left + half - vesicle["x"])
-        label = (
-            "annotated and found" if index in matched_truth else "annotated, not found"
-        )
+    for vesicle in vesicles[vesicles["micrograph"] == first].itertuples():
+        half = int(np.ceil(vesicle.radius_px)) + 1
+        top, left, disc = annotated_disc(vesicle, half, image.shape)
+        found_it = vesicle.Index in matched_truth
         rows.append(
             {
-                "mask": disc <= radius,
+                "mask": disc,
                 "cutout_y0": top,
                 "cutout_x0": left,
-                "class": label,
+                "class": "annotated and found" if found_it else "annotated, not found",
             }
         )
     hits = found[(found["micrograph"] == first) & ~found.index.isin(matched_found)]
@@ -270,14 +272,6 @@ def save_overlay(micrographs, vesicles, found, matches, path):
             }
         )
     particles = pd.DataFrame(rows)
-    # Discs near the border start outside the micrograph: crop them to it.
-    image = micrographs["image"][0]
-    for row in particles.itertuples():
-        if row.cutout_y0 < 0 or row.cutout_x0 < 0:
-            mask = row.mask[max(0, -row.cutout_y0) :, max(0, -row.cutout_x0) :]
-            particles.at[row.Index, "mask"] = mask
-            particles.at[row.Index, "cutout_y0"] = max(0, row.cutout_y0)
-            particles.at[row.Index, "cutout_x0"] = max(0, row.cutout_x0)
     # Half size: the outlines stay clear and the file stays small.
     overlay = draw_overlay(image, particles, COLOURS, max_side=max(image.shape) // 2)
     Image.fromarray(overlay).save(path, optimize=True)
