@@ -34,17 +34,28 @@ def _kept(steps):
 def _without_samplers(estimator):
     """``estimator`` with the samplers of nested pipelines removed.
 
-    ``make_svm_pipeline(probability=True, sampler=...)`` calibrates a
+    ``make_svm_pipeline(probability=True, sampler=..., C=1.0)`` calibrates a
     ``Pipeline([sampler, svc])``; skl2onnx knows neither imbalanced-learn's
     pipeline nor samplers, and at prediction time that pipeline is its SVC.
+    A :class:`~sklearn_lipnet.pipeline.TunedSVC` (the default's last step,
+    calibrated or not) likewise predicts with its fitted ``svc_``.
     The model given is not changed: a copy of the calibrated classifier is.
     """
     from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
 
+    from ..pipeline import TunedSVC
+
+    if isinstance(estimator, TunedSVC):
+        # Its search and sampler act in fit; it predicts with its SVC.
+        return estimator.svc_
     if not isinstance(estimator, CalibratedClassifierCV):
         return estimator
 
     def unwrap(inner):
+        if isinstance(inner, TunedSVC):
+            # The calibrated copies are fitted; the template is not.
+            return inner.svc_ if hasattr(inner, "svc_") else SVC(kernel=inner.kernel)
         if not hasattr(inner, "steps"):
             return inner
         kept = _kept(inner.steps)

@@ -188,6 +188,63 @@ def _augment(value, where):
     return value
 
 
+def _searched(value, where):
+    """The values a TunedSVC searches: positive, finite, a few."""
+    if isinstance(value, list):
+        value = tuple(value)
+    return TupleOf(Float(0, positive=True), 1, 100)(value, where)
+
+
+def _tuned_svc_consistent(state, where):
+    svc = state["svc_"]
+    if not np.array_equal(svc.classes_, state["classes_"]):
+        fail(f"{where}.svc_", "predicts other classes than classes_.")
+    if svc.n_features_in_ != state["n_features_in_"]:
+        fail(
+            f"{where}.svc_",
+            f"takes {svc.n_features_in_} features, n_features_in_ is "
+            f"{state['n_features_in_']}.",
+        )
+    if svc.C != state["C_"] or svc.gamma != state["gamma_"]:
+        fail(f"{where}.svc_", "was not fitted with C_ and gamma_.")
+    scores = state["search_scores_"]
+    shape = (len(state["Cs"]), len(state["gamma_factors"]))
+    if scores is not None and scores.shape != shape:
+        fail(
+            f"{where}.search_scores_",
+            f"has shape {scores.shape}, but Cs and gamma_factors say {shape}.",
+        )
+
+
+def _tuned_svc():
+    from sklearn.svm import SVC
+
+    def svc(value, where):
+        if type(value) is not SVC:
+            fail(where, f"expected a fitted SVC, got {describe(value)}.")
+        return value
+
+    return Schema(
+        fitted={
+            "C_": Float(0, positive=True),
+            "gamma_": Float(0, positive=True),
+            # NaN where a linear kernel leaves the width unsearched.
+            "search_scores_": Optional(Array(np.float64, ndim=2, finite=False)),
+            "svc_": svc,
+            "classes_": Classes(),
+            "n_features_in_": Int(1, MAX_FEATURES),
+        },
+        optional={"feature_names_in_": FeatureNames()},
+        params={
+            "Cs": _searched,
+            "gamma_factors": _searched,
+            "cv": Int(2, 1000),
+            "max_search_samples": Int(10, 2**31 - 1),
+        },
+        consistent=_tuned_svc_consistent,
+    )
+
+
 def lipnet_schemas():
     """The schemas of our classes by registry name (built on first use:
     they import the classes' modules)."""
@@ -197,4 +254,5 @@ def lipnet_schemas():
         "ParticlePreprocessor": _PREPROCESSOR,
         "LipNetEmbedding": _EMBEDDING,
         "ParticleFeatures": _particle_features(),
+        "TunedSVC": _tuned_svc(),
     }

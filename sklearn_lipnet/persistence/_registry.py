@@ -35,7 +35,7 @@ def _classes():
 
     from ..features import ParticleFeatures
     from ..neural_network import Augmentation, LipNetClassifier, LipNetEmbedding
-    from ..pipeline import CheckedSMOTE
+    from ..pipeline import CheckedSMOTE, TunedSVC
     from ..preprocessing import ParticlePreprocessor
 
     return {
@@ -52,6 +52,7 @@ def _classes():
         "StandardScaler": StandardScaler,
         "LabelEncoder": LabelEncoder,
         "SVC": SVC,
+        "TunedSVC": TunedSVC,
         "CalibratedClassifierCV": CalibratedClassifierCV,
         "_CalibratedClassifier": _CalibratedClassifier,
         "_SigmoidCalibration": _SigmoidCalibration,

@@ -2,8 +2,9 @@
 
 :func:`make_lipnet_pipeline` (``ParticlePreprocessor -> [sampler] ->
 LipNetClassifier``) and :func:`make_svm_pipeline` (``ParticleFeatures ->
-StandardScaler -> [sampler] -> SVC``) take the same table and labels, so both
-go through one ``cross_validate`` call. :func:`make_hybrid_pipeline` trains
+StandardScaler -> TunedSVC``, an SVC whose ``C`` and kernel width an inner
+cross-validation chooses) take the same table and labels, so both go through
+one ``cross_validate`` call. :func:`make_hybrid_pipeline` trains
 one network on the image and the features together, and
 :func:`make_stacking_classifier` combines the two pipelines' outputs.
 :data:`PIPELINE_AUGMENTATION` and :data:`PIPELINE_WEIGHT_AVERAGING` are the
@@ -25,6 +26,7 @@ from ._sampling import (
     SamplingStrategy,
     make_sampler,
 )
+from ._tuned_svc import TunedSVC
 
 __all__ = [
     "PIPELINE_AUGMENTATION",
@@ -32,6 +34,7 @@ __all__ = [
     "SAMPLING_STRATEGIES",
     "CheckedSMOTE",
     "SamplingStrategy",
+    "TunedSVC",
     "make_hybrid_pipeline",
     "make_lipnet_pipeline",
     "make_sampler",

@@ -206,13 +206,16 @@ def liposome_features():
     return table, y
 
 
+# C="cv": a TunedSVC holding the sampler; C=1.0: the sampler as a step.
+@pytest.mark.parametrize("C", ["cv", 1.0])
 @pytest.mark.parametrize("probability", [True, False])
-def test_svm_pipeline_through_skl2onnx(probability, liposome_features, tmp_path):
+def test_svm_pipeline_through_skl2onnx(probability, C, liposome_features, tmp_path):
     table, y = liposome_features
     svm = make_svm_pipeline(
         ["area", "circularity", "histogram", "internal_variance"],
         probability=probability,
         sampler="oversample",
+        C=C,
         random_state=0,
     ).fit(table, y)
     path = to_onnx(svm, tmp_path / "svm.onnx")

@@ -298,8 +298,10 @@ def test_an_unfitted_model_is_refused(spots):
 
 
 def test_an_svm_pipeline_is_refused():
-    with pytest.raises(TypeError, match="pipeline ending in SVC.*feature SVM"):
+    with pytest.raises(TypeError, match="pipeline ending in TunedSVC.*feature SVM"):
         saliency_maps(make_svm_pipeline(), np.zeros((2, 784)))
+    with pytest.raises(TypeError, match="pipeline ending in SVC.*feature SVM"):
+        saliency_maps(make_svm_pipeline(C=1.0), np.zeros((2, 784)))
 
 
 def test_a_feature_vector_classifier_is_refused():

@@ -151,7 +151,7 @@ def test_warm_start_from_a_file_without_a_network(tmp_path, shapes):
         LipNetClassifier(warm_start_from=tmp_path / "missing.lipnet").fit(X, y)
     table, labels = vesicle_table(9, rng=0)
     save_model(make_svm_pipeline().fit(table, labels), tmp_path / "svm.lipnet")
-    with pytest.raises(ValueError, match="holds a SVC, not a fitted LipNetClassifier"):
+    with pytest.raises(ValueError, match="holds a TunedSVC, not a fitted LipNet"):
         LipNetClassifier(warm_start_from=tmp_path / "svm.lipnet").fit(X, y)
     (tmp_path / "text.lipnet").write_text("not a model")
     with pytest.raises(ValueError, match="not an sklearn-lipnet model file"):

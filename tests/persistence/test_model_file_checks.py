@@ -80,8 +80,14 @@ def _copy(source, tmp_path):
     return path
 
 
-def _svc(document):
+def _last_step(document):
     return document["model"]["state"]["steps"][-1]["__tuple__"][1]["state"]
+
+
+def _svc(document):
+    """The SVC's state: the last step's, or that of the TunedSVC's ``svc_``."""
+    state = _last_step(document)
+    return state["svc_"]["state"] if "svc_" in state else state
 
 
 def _trim(name, keep):
@@ -120,6 +126,38 @@ def test_svm_arrays_that_disagree_are_refused(svm_file, tmp_path, change, attrib
     path = _copy(svm_file, tmp_path)
     _rewrite_json(path, change)
     with pytest.raises(ValueError, match=rf"{path.name}.*\.{attribute}:"):
+        load_model(path)
+
+
+def _search_scores_of_another_grid(document):
+    scores = _last_step(document)["search_scores_"]
+    scores["__ndarray__"] = scores["__ndarray__"][:3]
+    scores["shape"] = [1, 3]
+
+
+def _svc_fitted_with_another_C(document):
+    _last_step(document)["C_"] = _svc(document)["C"] * 2
+
+
+def _svc_replaced_by_a_scaler(document):
+    state = _last_step(document)
+    state["svc_"] = document["model"]["state"]["steps"][1]["__tuple__"][1]
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (_search_scores_of_another_grid, r"search_scores_: has shape \(1, 3\)"),
+        (_svc_fitted_with_another_C, r"svc_: was not fitted with C_ and gamma_"),
+        (_svc_replaced_by_a_scaler, r"svc_: expected a fitted SVC"),
+    ],
+)
+def test_a_tuned_svc_that_disagrees_with_itself_is_refused(
+    svm_file, tmp_path, change, message
+):
+    path = _copy(svm_file, tmp_path)
+    _rewrite_json(path, change)
+    with pytest.raises(ValueError, match=message):
         load_model(path)
 
 
@@ -180,7 +218,7 @@ def test_resource_settings_are_the_callers(svm_file, lipnet_file, tmp_path):
     model = load_model(path)
     assert model.memory is None
     assert model.named_steps["features"].n_jobs is None
-    assert model.named_steps["svc"].cache_size == 200
+    assert model.named_steps["svc"].svc_.cache_size == 200
 
     path = _copy(lipnet_file, tmp_path)
 

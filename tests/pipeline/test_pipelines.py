@@ -16,6 +16,7 @@ from sklearn_lipnet import (
     make_svm_pipeline,
     save_model,
 )
+from sklearn_lipnet.pipeline import TunedSVC
 
 from .._particle_shapes import vesicle_table
 from .._synthetic import three_shapes
@@ -31,7 +32,8 @@ def data():
     [(None, None), ("oversample", RandomOverSampler), ("smote", SMOTE)],
 )
 def test_steps_follow_the_thesis_set_up(sampler, sampler_type):
-    pipeline = make_svm_pipeline(sampler=sampler, random_state=3)
+    # A fixed C: the thesis's steps, the sampler in front of a plain SVC.
+    pipeline = make_svm_pipeline(sampler=sampler, C=1.0, random_state=3)
     assert isinstance(pipeline, Pipeline)
     names = [name for name, _ in pipeline.steps]
     expected = ["features", "scaler", "sampler", "svc"]
@@ -41,9 +43,29 @@ def test_steps_follow_the_thesis_set_up(sampler, sampler_type):
     assert pipeline.named_steps["features"].features == "auto"
     svc = pipeline.named_steps["svc"]
     assert isinstance(svc, SVC) and svc.class_weight == "balanced"
+    assert svc.C == 1.0
     if sampler_type is not None:
         assert isinstance(pipeline.named_steps["sampler"], sampler_type)
         assert pipeline.named_steps["sampler"].random_state == 3
+
+
+@pytest.mark.parametrize(
+    "sampler, sampler_type",
+    [(None, None), ("oversample", RandomOverSampler), ("smote", SMOTE)],
+)
+def test_default_steps_choose_C_with_the_sampler_inside(sampler, sampler_type):
+    pipeline = make_svm_pipeline(sampler=sampler, random_state=3)
+    assert [name for name, _ in pipeline.steps] == ["features", "scaler", "svc"]
+    svc = pipeline.named_steps["svc"]
+    assert isinstance(svc, TunedSVC)
+    assert (svc.C, svc.class_weight, svc.random_state) == ("cv", "balanced", 3)
+    if sampler_type is None:
+        assert svc.sampler is None
+    else:
+        # Inside the search, the sampler resamples only each inner fold's
+        # training part.
+        assert isinstance(svc.sampler, sampler_type)
+        assert svc.sampler.random_state == 3
 
 
 def test_string_labels_through_cross_validate(data):
@@ -74,10 +96,14 @@ def test_probabilities_follow_classes(data, sampler):
 
 
 def test_sampler_sits_inside_the_calibration():
-    pipeline = make_svm_pipeline(sampler="oversample", probability=True)
+    pipeline = make_svm_pipeline(sampler="oversample", probability=True, C=1.0)
     inner = pipeline.named_steps["calibrated"].estimator
     assert [name for name, _ in inner.steps] == ["sampler", "svc"]
     assert "calibrated__estimator__svc__C" in pipeline.get_params()
+    tuned = make_svm_pipeline(sampler="oversample", probability=True)
+    inner = tuned.named_steps["calibrated"].estimator
+    assert isinstance(inner, TunedSVC)
+    assert isinstance(inner.sampler, RandomOverSampler)
 
 
 def test_without_probability_there_is_no_predict_proba():
@@ -97,7 +123,7 @@ def test_given_sampler_and_features_are_cloned():
     sampler = RandomOverSampler(random_state=1)
     features = ParticleFeatures("all", n_histogram_bins=8)
     pipeline = make_svm_pipeline(features, sampler=sampler, n_jobs=1)
-    assert pipeline.named_steps["sampler"] is not sampler
+    assert pipeline.named_steps["svc"].sampler is not sampler
     assert pipeline.named_steps["features"] is not features
     assert pipeline.named_steps["features"].n_histogram_bins == 8
     assert pipeline.named_steps["features"].n_jobs == 1
@@ -107,7 +133,7 @@ def test_given_sampler_and_features_are_cloned():
 def test_grid_search_over_the_svc(data):
     table, y = data
     search = GridSearchCV(
-        make_svm_pipeline(["area", "edge_profile"]),
+        make_svm_pipeline(["area", "edge_profile"], C=1.0),
         {"svc__C": [0.1, 10.0]},
         cv=StratifiedKFold(3),
         scoring="balanced_accuracy",
