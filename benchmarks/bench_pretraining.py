@@ -60,12 +60,14 @@ from sklearn_lipnet.datasets import make_liposomes
 from sklearn_lipnet.experiments import THESIS_TRAINING
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
+from ._jensen_vesicles import lamellarity_cut_outs
 from .bench_real_data import HARD_WEIGHTS, until_min_updates
 
 PROBLEMS = ("encapsulation", "lamellarity")
 #: Settings that change what a run measures: runs on disk are reused only
 #: when these match.
 SAME_MEASUREMENT = (
+    "target",
     "n_samples",
     "n_pretrain",
     "pretrain_epochs",
@@ -82,16 +84,31 @@ OTHER = {"encapsulation": "lamellarity", "lamellarity": "encapsulation"}
 TRAININGS = {"thesis": THESIS_TRAINING, "pipeline": {}}
 
 
+#: Class proportions of the synthetic pre-training for the real target,
+#: whose by-eye classes are unilamellar and multilamellar only: the same
+#: classes, so that the network's last layer carries over too.
+REAL_TARGET_WEIGHTS = {"unilamellar": 0.6, "multilamellar": 0.4}
+
+
+def pretraining_weights(problem, args):
+    """The synthetic classes' proportions for pre-training on ``problem``."""
+    if args.target == "real" and problem == "lamellarity":
+        return REAL_TARGET_WEIGHTS
+    return HARD_WEIGHTS[problem]
+
+
 def pretrain(problem, regime, args, folder):
     """Fit LipNet-4 on synthetic particles; return the model file's path."""
-    path = Path(folder) / f"{problem}-{regime}-{args.training}.lipnet"
+    weights = pretraining_weights(problem, args)
+    two_class = "" if weights is HARD_WEIGHTS[problem] else "-two-class"
+    path = Path(folder) / f"{problem}-{regime}-{args.training}{two_class}.lipnet"
     if not path.exists():
         start = time.perf_counter()
         table, y = make_liposomes(
             args.n_pretrain,
             problem=problem,
             regime=regime,
-            weights=HARD_WEIGHTS[problem],
+            weights=weights,
             random_state=args.seed + 100,
         )
         model = make_lipnet_pipeline(
@@ -133,6 +150,13 @@ def labelled_subset(train, y, n, rng):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--problem", nargs="+", choices=PROBLEMS, default=list(PROBLEMS))
+    p.add_argument(
+        "--target",
+        choices=["hard", "real"],
+        default="hard",
+        help="fine-tune and test on a hard-regime set, or on the real cryo-EM "
+        "vesicles of benchmarks/real_data/jensen_vesicles (lamellarity only)",
+    )
     p.add_argument("--n-samples", type=int, default=300, help="target set size")
     p.add_argument("--n-labelled", type=int, nargs="+", default=[50, 100, 200])
     p.add_argument("--n-pretrain", type=int, default=2000)
@@ -171,6 +195,10 @@ def main():
     p.add_argument("--models-dir", help="keep the pre-trained model files here")
     p.add_argument("--fresh", action="store_true", help="drop earlier runs first")
     args = p.parse_args()
+    if args.target == "real":
+        if args.problem != ["lamellarity"]:
+            p.error("--target real has lamellarity classes only: --problem lamellarity")
+        args.n_samples = None
 
     folder = args.models_dir or tempfile.mkdtemp(prefix="lipnet-pretrained-")
     Path(folder).mkdir(parents=True, exist_ok=True)
@@ -178,13 +206,7 @@ def main():
     runs = [] if args.fresh else earlier_runs(args)
     done = {(r["target"], r["init"], r["n_labelled"], r["repeat"]) for r in runs}
     for target in args.problem:
-        table, y = make_liposomes(
-            args.n_samples,
-            problem=target,
-            regime="hard",
-            weights=HARD_WEIGHTS[target],
-            random_state=args.seed,
-        )
+        table, y = target_set(target, args)
         y = np.asarray(y)
         sources = {
             "same-hard": (target, "hard"),
@@ -255,6 +277,20 @@ def main():
                     )
 
 
+def target_set(problem, args):
+    """The particles fine-tuned and tested on: a hard-regime set, or the real
+    vesicles with our by-eye lamellarity classes (``--target real``)."""
+    if args.target == "real":
+        return lamellarity_cut_outs()
+    return make_liposomes(
+        args.n_samples,
+        problem=problem,
+        regime="hard",
+        weights=HARD_WEIGHTS[problem],
+        random_state=args.seed,
+    )
+
+
 def training_length(args):
     """``max_epochs`` (and callbacks) of the networks trained on the target."""
     if not args.min_updates:
@@ -284,6 +320,8 @@ def training_text(args):
 def result_name(args):
     """Name of the results files: one pair per training and training length."""
     name = "real_data_pretraining"
+    if args.target == "real":
+        name += "_real_vesicles"
     if args.training != "thesis":
         name += f"_{args.training}_training"
     if args.min_updates:
@@ -298,10 +336,29 @@ def earlier_runs(args):
         return []
     earlier = json.loads(path.read_text())
     # Runs from before --training existed trained the thesis's way.
-    settings = {"training": "thesis", **earlier.get("settings", {})}
+    settings = {"training": "thesis", "target": "hard", **earlier.get("settings", {})}
     if any(settings.get(key) != getattr(args, key) for key in SAME_MEASUREMENT):
         return []
     return earlier["runs"]
+
+
+def target_text(args):
+    if args.target == "real":
+        return (
+            "the real cryo-EM vesicles of `benchmarks/real_data/jensen_vesicles` "
+            "(our by-eye classes, unilamellar and multilamellar, cut out in "
+            "boxes of 1.5 diameters, no masks; six micrographs)"
+        )
+    return f"`make_liposomes({args.n_samples}, regime='hard')`"
+
+
+def pretraining_text(args):
+    if args.target == "real":
+        return (
+            "the same problem's two classes, unilamellar 60 % and multilamellar "
+            "40 %, or the other problem's three"
+        )
+    return "another seed, so other micrographs"
 
 
 def report(runs, args, info):
@@ -316,10 +373,10 @@ def report(runs, args, info):
         "",
         "`python -m benchmarks.bench_pretraining`: LipNet-4, default pipeline "
         f"({training_text(args)}), trained on n labelled particles of "
-        f"`make_liposomes({args.n_samples}, regime='hard')` from scratch or with "
+        f"{target_text(args)} from scratch or with "
         "`warm_start_from=` a network pre-trained for "
         f"{args.pretrain_epochs} epochs on {args.n_pretrain} synthetic particles "
-        "(another seed, so other micrographs). Test: the particles of a quarter of "
+        f"({pretraining_text(args)}). Test: the particles of a quarter of "
         "the micrographs, held out. Balanced accuracy, mean ± standard deviation "
         f"over {args.repeats} draws of the labelled particles and the test "
         "micrographs.",

@@ -1,16 +1,18 @@
 """The default pipelines against 10-line baselines on real-like cut-outs.
 
-Real cut-outs are small, noisy, maskless and few (issue 10). No public,
-permissively licensed EM particle set with classes could be found to vendor
-(see ``benchmarks/real_data/README.md``; the one real set there,
-``jensen_vesicles``, has one class and serves ``bench_real_vesicles``), so
-the data are the hard regime of ``make_liposomes`` (small, low-dose,
-blurred, JPEG cut-outs without masks, from micrographs with their own
-imaging conditions), plus every real set with classes vendored under
-``benchmarks/real_data/<name>/index.csv`` (none yet). Each is
-cross-validated with stratified 5-fold CV, grouped by micrograph where the
-data name micrographs (``StratifiedGroupKFold``), on the same folds for
-every model:
+Real cut-outs are small, noisy, maskless and few (issue 10). The data are
+the hard regime of ``make_liposomes`` (small, low-dose, blurred, JPEG
+cut-outs without masks, from micrographs with their own imaging
+conditions); with the lamellarity problem, the real cryo-EM vesicles of
+``benchmarks/real_data/jensen_vesicles`` with our by-eye classes
+(``lamellarity.csv``: unilamellar and multilamellar, each cut out in a box
+of 1.5 diameters, no masks; see its ``SOURCE.md``); and every real set
+with classes vendored as ``benchmarks/real_data/<name>/index.csv`` (none
+yet; public EM particle sets with classes and a licence were not found,
+see ``benchmarks/real_data/README.md``). Each is cross-validated with
+stratified 5-fold CV, grouped by micrograph where the data name
+micrographs (``StratifiedGroupKFold``), on the same folds for every
+model:
 
 - the default LipNet pipeline, ``make_lipnet_pipeline()``;
 - the default SVM pipeline, ``make_svm_pipeline()``;
@@ -35,6 +37,7 @@ Reported per model: balanced accuracy and per-class recall, mean and spread
     python -m benchmarks.bench_real_data --variants      # also what was tried
     python -m benchmarks.bench_real_data --models svm baseline-raw
     python -m benchmarks.bench_real_data --models lipnet hybrid --model-seed 1
+    python -m benchmarks.bench_real_data --problem lamellarity --data real
 
 Results accumulate in ``benchmarks/results/real_data.{json,md}`` (a run
 replaces the entries of the models it ran and keeps the others), and the
@@ -71,6 +74,7 @@ from sklearn_lipnet.neural_network._training_length import epoch_budget
 from sklearn_lipnet.pipeline import PIPELINE_WEIGHT_AVERAGING
 
 from ._environment import RESULTS, machine_info, machine_markdown, write_result
+from ._jensen_vesicles import CUT_OUT_CONTEXT, lamellarity_cut_outs
 
 REAL_DATA = Path(__file__).resolve().parent / "real_data"
 PROBLEMS = ("lamellarity", "encapsulation")
@@ -105,6 +109,7 @@ VARIANTS = (
     "hybrid-weight-averaging",
     "svm-thesis",
     "svm-mask-free",
+    "svm-c1",
     "svm-c0.3",
 )
 LABELS = {
@@ -141,6 +146,10 @@ LABELS = {
     ),
     "svm-thesis": "SVM on the thesis's features, automatic masks (old default)",
     "svm-mask-free": 'SVM on the mask-free features alone (features="mask_free")',
+    "svm-c1": (
+        "SVM with the thesis's fixed C=1 (make_svm_pipeline(C=1.0), the default "
+        "before C and the kernel width were chosen by inner CV)"
+    ),
     "svm-c0.3": "SVM, stronger regularisation (make_svm_pipeline(C=0.3))",
 }
 
@@ -203,7 +212,7 @@ def data_sets(args):
             )
             sets[f"maskless-{problem}"] = (table.drop(columns="mask"), y)
         return sets
-    for problem in args.problem:
+    for problem in args.problem if args.data in ("all", "hard") else ():
         sets[f"hard-{problem}"] = make_liposomes(
             args.n_samples,
             problem=problem,
@@ -211,6 +220,10 @@ def data_sets(args):
             weights=HARD_WEIGHTS[problem],
             random_state=args.seed,
         )
+    if args.data == "hard":
+        return sets
+    if "lamellarity" in args.problem:
+        sets["real-jensen_vesicles"] = lamellarity_cut_outs()
     for index in sorted(REAL_DATA.glob("*/index.csv")):
         table, y = load_particles(index)
         sets[f"real-{index.parent.name}"] = (table, np.asarray(y))
@@ -229,6 +242,12 @@ def _description(data_name, args):
             f"make_liposomes({args.n_samples}, problem='{rest}', "
             f"weights=BENCHMARK_WEIGHTS['{rest}'], random_state={args.seed}) "
             "without its mask column (the main job's data, no masks)"
+        )
+    if rest == "jensen_vesicles":
+        return (
+            "benchmarks/real_data/jensen_vesicles: real cryo-EM vesicles, "
+            "lamellarity.csv (classes by eye, ours), unilamellar and "
+            f"multilamellar, each in a box of {2 * CUT_OUT_CONTEXT:g} radii, no masks"
         )
     return f"benchmarks/real_data/{rest}"
 
@@ -367,27 +386,44 @@ def lipnet_family(wanted, args, table, y, splits):
     return predictions
 
 
-def sklearn_model(name):
+def sklearn_model(name, seed=None):
     if name in BASELINES:
         return baseline(name)
     if name == "svm":
-        return make_svm_pipeline()
+        return make_svm_pipeline(random_state=seed)
     if name == "svm-thesis":
-        return make_svm_pipeline("thesis")
+        return make_svm_pipeline("thesis", random_state=seed)
     if name == "svm-mask-free":
-        return make_svm_pipeline("mask_free")
+        return make_svm_pipeline("mask_free", random_state=seed)
+    if name == "svm-c1":
+        return make_svm_pipeline(C=1.0, random_state=seed)
     if name == "svm-c0.3":
-        return make_svm_pipeline(C=0.3)
+        return make_svm_pipeline(C=0.3, random_state=seed)
     raise KeyError(name)
 
 
-def other_predictions(name, table, y, splits):
+def other_predictions(name, table, y, splits, seed=None):
+    """Per fold: (test indices, predictions); the seconds; and, for an SVM
+    that chose its ``C`` and kernel width, the choice per fold."""
     start = time.perf_counter()
-    per_fold = []
+    per_fold, choices = [], []
     for train, test in splits:
-        fitted = clone(sklearn_model(name)).fit(table.iloc[train], y[train])
+        fitted = clone(sklearn_model(name, seed)).fit(table.iloc[train], y[train])
         per_fold.append((test, fitted.predict(table.iloc[test])))
-    return per_fold, time.perf_counter() - start, None
+        choices.append(_svc_choice(fitted[-1]))
+    return per_fold, time.perf_counter() - start, None, choices
+
+
+def _svc_choice(classifier):
+    """``{"C", "gamma_factor"}`` a TunedSVC chose, or None for other models."""
+    scores = getattr(classifier, "search_scores_", None)
+    if scores is None:
+        return None
+    column = np.unravel_index(np.nanargmax(scores), scores.shape)[1]
+    return {
+        "C": float(classifier.C_),
+        "gamma_factor": float(classifier.gamma_factors[column]),
+    }
 
 
 # -- scores and report -----------------------------------------------------
@@ -454,6 +490,20 @@ def _fold_lines(test_folds):
     return lines
 
 
+def _choice_lines(entries):
+    """Report lines: the C and kernel width factor each searching SVM chose
+    per fold."""
+    lines = []
+    for model, entry in entries.items():
+        if entry.get("svc_choices"):
+            folds = ", ".join(
+                f"C={choice['C']:g} x{choice['gamma_factor']:g}"
+                for choice in entry["svc_choices"]
+            )
+            lines.append(f"- `{model}` chose per fold (C, factor on gamma): {folds}")
+    return ["", *lines] if lines else []
+
+
 def markdown(results, info):
     lines = [
         "# Real-like data: default pipelines against 10-line baselines",
@@ -470,11 +520,15 @@ def markdown(results, info):
         "fold-to-fold spread that matters is that of the differences). *Clear "
         "win (strict)*: against both baselines, the difference of the means is "
         "larger than the larger fold-to-fold spread of the two scores (folds "
-        "differ much in difficulty, so this asks more). No real set is "
-        "vendored (see `benchmarks/real_data/README.md`); the data are the hard "
+        "differ much in difficulty, so this asks more). `hard-*`: the hard "
         "regime of `make_liposomes` (small, low-dose, blurred, JPEG cut-outs "
-        "without masks). The `maskless-*` sets (`--regime default`) are the main "
-        "job's large, clean cut-outs with their masks dropped.",
+        "without masks). `real-jensen_vesicles`: real cryo-EM vesicles with "
+        "lamellarity classes we gave by eye "
+        "(`benchmarks/real_data/jensen_vesicles/SOURCE.md`). The `maskless-*` "
+        "sets (`--regime default`) are the main job's large, clean cut-outs "
+        "with their masks dropped. The SVM pipeline and the SVM variants are "
+        "seeded with the run's seed (the default pipeline's inner "
+        "cross-validation draws its folds).",
     ]
     for data_name, data in results["data_sets"].items():
         entries = data["models"]
@@ -538,6 +592,7 @@ def markdown(results, info):
             cells.append(f"{entry['seconds']:.0f}")
             cells.append(_epochs_cell(entry))
             lines.append("| " + " | ".join(cells) + " |")
+        lines += _choice_lines(entries)
     lines += ["", "## Machine", "", machine_markdown(info)]
     return "\n".join(lines)
 
@@ -552,6 +607,12 @@ def main():
         help="hard: small, noisy maskless cut-outs (and any real set); default: "
         "the main job's large, clean cut-outs with their masks dropped "
         "(use --n-samples 900)",
+    )
+    p.add_argument(
+        "--data",
+        choices=["all", "hard", "real"],
+        default="all",
+        help="with --regime hard: the hard regime, the real sets, or both",
     )
     p.add_argument("--n-samples", type=int, default=300)
     p.add_argument("--folds", type=int, default=5)
@@ -634,11 +695,15 @@ def main():
                 predictions = lipnet_family(lipnets, args, table, y, splits)
             for model in wanted:
                 if model not in lipnets:
-                    predictions[model] = other_predictions(model, table, y, splits)
-        for model, (per_fold, seconds, epochs) in predictions.items():
+                    predictions[model] = other_predictions(
+                        model, table, y, splits, args.model_seed
+                    )
+        for model, (per_fold, seconds, epochs, *choices) in predictions.items():
             if model in lipnets:
                 model += seed_suffix
             entry = scores(per_fold, y)
+            if choices and any(choices[0]):
+                entry["svc_choices"] = choices[0]
             entry.update(
                 seconds=seconds,
                 date=datetime.datetime.now(datetime.timezone.utc).isoformat(),
