@@ -5,7 +5,16 @@ import warnings
 import numpy as np
 from sklearn.utils import _safe_indexing
 
-__all__ = ["inspection_figures"]
+__all__ = ["INSPECTION_FIGURE_PREFIXES", "inspection_figures"]
+
+#: How the names of the figures below begin (``<prefix><problem>_<model>.png``):
+#: a report folder holds them, so a later report may replace it.
+INSPECTION_FIGURE_PREFIXES = (
+    "filters_",
+    "saliency_",
+    "feature_importance_",
+    "misclassified_",
+)
 
 
 #: Particles per class in the report's saliency panels.

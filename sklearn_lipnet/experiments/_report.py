@@ -9,7 +9,7 @@ import pandas as pd
 
 from ..metrics import MEASURES
 from ..utils import replacing_folder
-from ._inspection_figures import inspection_figures
+from ._inspection_figures import INSPECTION_FIGURE_PREFIXES, inspection_figures
 from ._thesis_results import TABLE_NUMBERS, thesis_confusion
 
 __all__ = ["check_report_folder", "format_results", "write_report"]
@@ -219,7 +219,12 @@ _REPORT_FILES = (
     "confusion_matrices.json",
     "settings.json",
 )
-_REPORT_PLOTS = ("confusion_", "per_class_", "training_curves_")
+_REPORT_PLOTS = (
+    "confusion_",
+    "per_class_",
+    "training_curves_",
+    *INSPECTION_FIGURE_PREFIXES,
+)
 
 
 def _is_report_file(path):

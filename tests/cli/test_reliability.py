@@ -302,3 +302,17 @@ def test_generate_overwrite_refuses_a_folder_it_did_not_write(tmp_path, capsys):
     assert main(["generate", str(tmp_path), "--n-samples", "12", "--overwrite"]) == 2
     assert "no index.csv of an earlier" in capsys.readouterr().err
     assert (tmp_path / "photo.png").read_bytes() == b"holiday"
+
+
+def test_benchmark_replaces_its_own_earlier_report(folder, tmp_path, capsys):
+    # Every figure a report writes (the inspection figures included) must
+    # count as part of it, or the next run into the folder is refused.
+    report = tmp_path / "report"
+    argv = ["benchmark", "--data", str(folder), "--folds", "2", "--quiet"]
+    argv += ["--models", "lipnet4", "svm", "--epochs", "1", "--out", str(report)]
+    assert main(argv) == 0
+    first = sorted(path.name for path in report.iterdir())
+    assert any(name.startswith("filters_") for name in first)
+    assert any(name.startswith("feature_importance_") for name in first)
+    assert main(argv) == 0, capsys.readouterr().err
+    assert sorted(path.name for path in report.iterdir()) == first
