@@ -35,7 +35,7 @@ class TunedSVC(ClassifierMixin, BaseEstimator):
     balanced accuracy, and fits an :class:`sklearn.svm.SVC` with the best
     pair on all of it. The thesis left ``C`` at 1; the best value depends
     on the data (on real vesicles with a rare class of two dozen particles,
-    0.1-1 with a wide kernel; on larger synthetic sets, 3-10), so it is
+    0.1-3 with a wider kernel; on the larger synthetic hard regime, 3-10), so it is
     chosen where it is used, the way :class:`~sklearn.linear_model.RidgeCV`
     chooses its ``alpha``.
 
@@ -250,8 +250,8 @@ class TunedSVC(ClassifierMixin, BaseEstimator):
                     predicted = clone(svc).fit(X_train, y_train).predict(X[test])
                     fold_scores.append(balanced_accuracy_score(y[test], predicted))
                 scores[i, j] = np.mean(fold_scores)
-        # The first best in the order given: the smallest C, then the first
-        # factor (the most regularised of equals, with the default order).
+        # The first best in the order given: with the default order, the
+        # smallest C (the most regularised of equals), then gamma as given.
         best = np.unravel_index(np.nanargmax(scores), scores.shape)
         self.C_, self.gamma_ = float(Cs[best[0]]), base_gamma * float(factors[best[1]])
         self.search_scores_ = scores
