@@ -340,7 +340,9 @@ def _fold_probabilities(model, table, y, splits):
 
 
 def lipnet_family(wanted, args, table, y, splits):
-    """Fit the LipNet runs the wanted entries need; return their predictions."""
+    """Fit the LipNet runs the wanted entries need; return, per entry, the
+    per-fold predictions, the seconds, the epochs trained and None (the
+    place of an SVM's choices, see ``other_predictions``)."""
     runs = {}
     seeds = [args.model_seed] + (
         [args.model_seed + 1, args.model_seed + 2]
@@ -366,6 +368,7 @@ def lipnet_family(wanted, args, table, y, splits):
                 ],
                 seconds,
                 [epochs for *_, epochs in probabilities],
+                None,
             )
             continue
         use_tta = name.endswith("tta")
@@ -382,6 +385,7 @@ def lipnet_family(wanted, args, table, y, splits):
             per_fold,
             sum(runs[s, "seconds"] for s in members),
             epochs,
+            None,
         )
     return predictions
 
@@ -698,12 +702,12 @@ def main():
                     predictions[model] = other_predictions(
                         model, table, y, splits, args.model_seed
                     )
-        for model, (per_fold, seconds, epochs, *choices) in predictions.items():
+        for model, (per_fold, seconds, epochs, choices) in predictions.items():
             if model in lipnets:
                 model += seed_suffix
             entry = scores(per_fold, y)
-            if choices and any(choices[0]):
-                entry["svc_choices"] = choices[0]
+            if choices and any(choices):
+                entry["svc_choices"] = choices
             entry.update(
                 seconds=seconds,
                 date=datetime.datetime.now(datetime.timezone.utc).isoformat(),

@@ -31,8 +31,9 @@ def _kept(steps):
     ]
 
 
-def _without_samplers(estimator):
-    """``estimator`` with the samplers of nested pipelines removed.
+def _as_predicting(estimator):
+    """``estimator`` as it predicts: samplers of nested pipelines removed, a
+    TunedSVC as its fitted SVC.
 
     ``make_svm_pipeline(probability=True, sampler=..., C=1.0)`` calibrates a
     ``Pipeline([sampler, svc])``; skl2onnx knows neither imbalanced-learn's
@@ -146,7 +147,7 @@ def svm_model_proto(feature_step, steps, classes, *, graph_name, doc_string):
     import onnx
     from sklearn.pipeline import Pipeline
 
-    steps = [(name, _without_samplers(estimator)) for name, estimator in steps]
+    steps = [(name, _as_predicting(estimator)) for name, estimator in steps]
     final = steps[-1][1]
     output = "probabilities" if hasattr(final, "predict_proba") else "scores"
     try:
