@@ -110,9 +110,11 @@ def test_a_multilamellar_vesicle_is_measured_whole(seed):
     # Stacked lamellae weaken each other in the band-pass: the outline at
     # the usual membrane threshold closes around the inner vesicle only
     # (45 px across), in a candidate region as large as the whole particle.
+    # The outline along lamellae this faint wanders by a few per cent from
+    # seed to seed (88-92 px over seeds 0-7); the inner vesicle is 45.
     found = find_particles(multilamellar(seed))
     assert len(found) == 1
-    assert found["diameter_nm"][0] == pytest.approx(92, rel=0.03)
+    assert found["diameter_nm"][0] == pytest.approx(92, rel=0.05)
     assert abs(found["y"][0] - 100) < 1.5 and abs(found["x"][0] - 100) < 1.5
 
 
