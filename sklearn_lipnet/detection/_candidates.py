@@ -28,8 +28,9 @@ _LOW, _HIGH = 1.0, 3.0
 # band of two or three closely stacked lamellae around a multilamellar
 # vesicle. With the first alone, that band broke into arcs on the real
 # vesicles (benchmarks/results/real_vesicles.md): 21 of their 31
-# multilamellar vesicles were found whole; with both, 27. The synthetic
-# micrographs score the same either way (benchmarks/results/micrographs.md).
+# multilamellar vesicles were found whole; with both, 27. On the synthetic
+# micrographs (benchmarks/results/micrographs.md) precision rose from
+# 0.998 / 0.996 to 1.000 and recall stayed at 0.99-1.00.
 _MEMBRANE_SIGMAS = (1.0, 2.0)
 # Two maxima of the distance to the region's edge belong to one particle
 # when the region between them is at least this wide (relative to the

@@ -87,7 +87,9 @@ def test_multilamellar_vesicles_are_found_whole():
     # a band-pass tuned to a lone membrane breaks into arcs: the finder
     # then sees only an inner vesicle, or nothing (21 of 31 found whole).
     micrographs = list_micrographs(DATA)
-    micrographs["image"] = [np.asarray(Image.open(path)) for path in micrographs["path"]]
+    micrographs["image"] = [
+        np.asarray(Image.open(path)) for path in micrographs["path"]
+    ]
     found = find_particles(micrographs, pixel_size_nm=1.0)
     labelled = pd.read_csv(DATA / "lamellarity.csv")
     whole = {
