@@ -3,9 +3,9 @@
 At a working resolution of about 2 nm per pixel, dark lines (membranes, and
 the thicker bands of closely stacked lamellae) are picked out with band-pass
 filters at two widths and a hysteresis threshold; every region they enclose
-is a candidate. Regions enclosed together with the
-micrograph's border are the particles it cuts. Touching or overlapping
-particles, whose regions merge, are split where the region narrows.
+is a candidate. Regions enclosed together with the micrograph's border are
+the particles it cuts. Touching or overlapping particles, whose regions
+merge, are split where the region narrows.
 """
 
 import numpy as np

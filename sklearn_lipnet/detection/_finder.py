@@ -312,7 +312,8 @@ def find_particles(
 
     Made for membrane-bounded particles (liposomes, vesicles) in bright-field
     TEM: thin dark closed outlines on a brighter background. At about 2 nm
-    per pixel, membranes are picked out by a band-pass filter and a
+    per pixel, membranes (and the thicker bands of closely stacked
+    lamellae) are picked out by band-pass filters at two widths and a
     hysteresis threshold; the regions they enclose (with the micrograph's
     border, for particles it cuts) are candidates, and touching particles
     are split where their joint region narrows. At full resolution, rays
