@@ -52,6 +52,41 @@ def settings_of(preset_name, device, epochs):
     }
 
 
+def per_class_comparison(reference, candidate, keys):
+    """Table rows and raw values comparing two cross-validations per class.
+
+    For every class of ``reference.report`` and every measure in
+    :data:`MEASURES`: mean ± standard deviation over folds of both, and
+    whether they are the same within the larger of the two fold spreads.
+    ``keys`` names the two in the raw values.
+
+    Returns the Markdown rows (class, measure, reference, candidate, same)
+    and ``{"class/measure": {key: [mean, std], ..., "same_within_spread"}}``.
+    """
+    lines, raw = [], {}
+    for label in reference.report.index:
+        for measure in MEASURES:
+            a, sa = (
+                reference.report.at[label, measure],
+                reference.report_std.at[label, measure],
+            )
+            b, sb = (
+                candidate.report.at[label, measure],
+                candidate.report_std.at[label, measure],
+            )
+            same = bool(abs(a - b) <= max(sa, sb)) if np.isfinite(a - b) else None
+            lines.append(
+                f"| {label} | {measure} | {a:.3f} ± {sa:.3f} | {b:.3f} ± {sb:.3f} "
+                f"| {'yes' if same else 'no' if same is False else 'n/a'} |"
+            )
+            raw[f"{label}/{measure}"] = {
+                keys[0]: [a, sa],
+                keys[1]: [b, sb],
+                "same_within_spread": same,
+            }
+    return lines, raw
+
+
 def main(argv=None):
     fast = BENCHMARK_PRESETS["fast"]
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -104,33 +139,16 @@ def main(argv=None):
             random_state=args.seed,
         )
         thesis, quick = (results[name].cv for name in configurations)
+        table_lines, raw[problem] = per_class_comparison(
+            thesis, quick, ("thesis", "fast")
+        )
         lines = [
             f"### {problem} ({len(y)} particles)",
             "",
             "| class | measure | thesis settings | fast settings | same (spread) |",
             "| --- | --- | --- | --- | --- |",
+            *table_lines,
         ]
-        raw[problem] = {}
-        for label in thesis.report.index:
-            for measure in MEASURES:
-                a, sa = (
-                    thesis.report.at[label, measure],
-                    thesis.report_std.at[label, measure],
-                )
-                b, sb = (
-                    quick.report.at[label, measure],
-                    quick.report_std.at[label, measure],
-                )
-                same = bool(abs(a - b) <= max(sa, sb)) if np.isfinite(a - b) else None
-                lines.append(
-                    f"| {label} | {measure} | {a:.3f} ± {sa:.3f} | {b:.3f} ± {sb:.3f} "
-                    f"| {'yes' if same else 'no' if same is False else 'n/a'} |"
-                )
-                raw[problem][f"{label}/{measure}"] = {
-                    "thesis": [a, sa],
-                    "fast": [b, sb],
-                    "same_within_spread": same,
-                }
         seconds = {name: results[name].seconds for name in configurations}
         lines += [
             "",
