@@ -52,6 +52,50 @@ def settings_of(preset_name, device, epochs):
     }
 
 
+def cross_validate_settings(problem, n_samples, configurations, device, folds, seed):
+    """LipNet-4 cross-validated with each of ``configurations`` on the main
+    job's kind of data: ``n_samples`` synthetic particles of ``problem`` in
+    the benchmark's proportions, the thesis's augmentation, the same
+    stratified folds for all.
+
+    Returns the labels and :func:`~sklearn_lipnet.experiments.compare_models`'s
+    results, keyed like ``configurations`` (name to LipNet-4 parameters).
+    """
+    table, y = make_liposomes(
+        n_samples,
+        problem=problem,
+        weights=BENCHMARK_WEIGHTS[problem],
+        random_state=seed,
+        n_jobs=-1,
+    )
+    models = {
+        name: make_lipnet_pipeline(
+            "lipnet4",
+            **THESIS_TRAINING,  # the thesis's, as in the main job
+            device=device,
+            random_state=seed,
+            n_jobs=-1,
+            **params,
+        )
+        for name, params in configurations.items()
+    }
+    results = compare_models(
+        table,
+        y,
+        models,
+        cv=folds,
+        labels=class_order(y, problem),
+        random_state=seed,
+    )
+    return y, results
+
+
+def write_device_result(stem, device, result, markdown):
+    """Write ``result`` and ``markdown`` as ``<stem>_<cpu|cuda>.{json,md}``."""
+    kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    write_result(f"{stem}_{kind}", result, markdown)
+
+
 def per_class_comparison(reference, candidate, keys):
     """Table rows and raw values comparing two cross-validations per class.
 
@@ -112,31 +156,8 @@ def main(argv=None):
     start = time.perf_counter()
     sections, raw = [], {}
     for problem in args.problem:
-        table, y = make_liposomes(
-            args.n_samples,
-            problem=problem,
-            weights=BENCHMARK_WEIGHTS[problem],
-            random_state=args.seed,
-            n_jobs=-1,
-        )
-        models = {
-            name: make_lipnet_pipeline(
-                "lipnet4",
-                **THESIS_TRAINING,  # the thesis's, as in the main job
-                device=device,
-                random_state=args.seed,
-                n_jobs=-1,
-                **params,
-            )
-            for name, params in configurations.items()
-        }
-        results = compare_models(
-            table,
-            y,
-            models,
-            cv=args.folds,
-            labels=class_order(y, problem),
-            random_state=args.seed,
+        y, results = cross_validate_settings(
+            problem, args.n_samples, configurations, device, args.folds, args.seed
         )
         thesis, quick = (results[name].cv for name in configurations)
         table_lines, raw[problem] = per_class_comparison(
@@ -182,9 +203,9 @@ def main(argv=None):
             "## Machine\n\n" + machine_markdown(info),
         ]
     )
-    kind = "cuda" if device.startswith("cuda") else "cpu"
-    write_result(
-        f"fast_settings_{kind}",
+    write_device_result(
+        "fast_settings",
+        device,
         {"machine": info, "settings": settings, "wall_time_s": wall, "results": raw},
         markdown,
     )

@@ -26,18 +26,16 @@ import time
 
 from skorch.callbacks import LRScheduler
 
-from sklearn_lipnet import make_lipnet_pipeline
-from sklearn_lipnet.datasets import BENCHMARK_WEIGHTS, make_liposomes
-from sklearn_lipnet.experiments import (
-    BENCHMARK_PRESETS,
-    THESIS_TRAINING,
-    class_order,
-    compare_models,
-)
+from sklearn_lipnet.experiments import BENCHMARK_PRESETS
 from sklearn_lipnet.neural_network import resolve_device
 
-from ._environment import machine_info, machine_markdown, write_result
-from .bench_fast_settings import per_class_comparison, settings_of
+from ._environment import machine_info, machine_markdown
+from .bench_fast_settings import (
+    cross_validate_settings,
+    per_class_comparison,
+    settings_of,
+    write_device_result,
+)
 
 MAIN_JOB = BENCHMARK_PRESETS["default"]
 REFERENCE = "12"
@@ -105,32 +103,14 @@ def main(argv=None):
     start = time.perf_counter()
     sections, raw = [], {}
     for problem in args.problem:
-        n_samples = MAIN_JOB.n_samples[problem]
-        table, y = make_liposomes(
-            n_samples,
-            problem=problem,
-            weights=BENCHMARK_WEIGHTS[problem],
-            random_state=args.seed,
-            n_jobs=-1,
-        )
-        models = {
-            budget: make_lipnet_pipeline(
-                "lipnet4",
-                **THESIS_TRAINING,  # the thesis's, as in the main job
-                device=device,
-                random_state=args.seed,
-                n_jobs=-1,
-                **{**base, **BUDGETS[budget][1]},
-            )
-            for budget in budgets
-        }
-        results = compare_models(
-            table,
-            y,
-            models,
-            cv=args.folds,
-            labels=class_order(y, problem),
-            random_state=args.seed,
+        configurations = {b: {**base, **BUDGETS[b][1]} for b in budgets}
+        y, results = cross_validate_settings(
+            problem,
+            MAIN_JOB.n_samples[problem],
+            configurations,
+            device,
+            args.folds,
+            args.seed,
         )
         reference = results[REFERENCE]
         raw[problem] = {}
@@ -187,9 +167,9 @@ def main(argv=None):
             "## Machine\n\n" + machine_markdown(info),
         ]
     )
-    kind = "cuda" if device.startswith("cuda") else "cpu"
-    write_result(
-        f"training_budget_{kind}",
+    write_device_result(
+        "training_budget",
+        device,
         {"machine": info, "settings": settings, "wall_time_s": wall, "results": raw},
         markdown,
     )
