@@ -13,13 +13,8 @@ network's default augmentation and weight averaging there, and
 the command line offers.
 """
 
-from ._combined import make_hybrid_pipeline, make_stacking_classifier
-from ._factories import (
-    PIPELINE_AUGMENTATION,
-    PIPELINE_WEIGHT_AVERAGING,
-    make_lipnet_pipeline,
-    make_svm_pipeline,
-)
+import importlib
+
 from ._sampling import (
     SAMPLING_STRATEGIES,
     CheckedSMOTE,
@@ -27,6 +22,31 @@ from ._sampling import (
     make_sampler,
 )
 from ._tuned_svc import TunedSVC
+
+# The factories need PyTorch (the network's pipelines); they are imported on
+# first use, so that a worker process that unpickles a fitted SVM pipeline
+# (parallel folds, Dask) does not import torch for it. joblib takes the
+# memory such an import adds after a worker's first task for a leak, and
+# restarts the worker.
+_TORCH_NAMES = {
+    "PIPELINE_AUGMENTATION": "._factories",
+    "PIPELINE_WEIGHT_AVERAGING": "._factories",
+    "make_lipnet_pipeline": "._factories",
+    "make_svm_pipeline": "._factories",
+    "make_hybrid_pipeline": "._combined",
+    "make_stacking_classifier": "._combined",
+}
+
+
+def __getattr__(name):
+    if name in _TORCH_NAMES:
+        return getattr(importlib.import_module(_TORCH_NAMES[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_TORCH_NAMES))
+
 
 __all__ = [
     "PIPELINE_AUGMENTATION",

@@ -1,5 +1,9 @@
 """TunedSVC: the SVM pipeline's classifier, C and kernel width chosen by CV."""
 
+import pickle
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 from imblearn.over_sampling import RandomOverSampler
@@ -7,7 +11,8 @@ from sklearn.svm import SVC
 from sklearn.utils import get_tags
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
-from sklearn_lipnet.pipeline import TunedSVC
+from sklearn_lipnet.datasets import make_liposomes
+from sklearn_lipnet.pipeline import TunedSVC, make_svm_pipeline
 
 
 @parametrize_with_checks([TunedSVC(random_state=0), TunedSVC(C=2.0)])
@@ -185,3 +190,22 @@ def test_a_sampler_that_cannot_resample_inner_folds_keeps_C_with_a_warning():
         svc.fit(X, y)
     assert svc.search_scores_ is None and svc.C_ == 1.0
     assert svc.svc_.shape_fit_[0] == 2 * np.sum(y == 0)  # resampled for the fit
+
+
+def test_a_fitted_svm_pipeline_loads_in_a_worker_without_torch():
+    # Workers that fit or apply the SVM (parallel folds, Dask) must not
+    # import torch: joblib would take the memory it adds for a leak and
+    # restart them.
+    table, y = make_liposomes(30, problem="lamellarity", random_state=0)
+    fitted = make_svm_pipeline(random_state=0).fit(table, y)
+    code = (
+        "import pickle, sys; model = pickle.loads(sys.stdin.buffer.read()); "
+        "print('torch' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        input=pickle.dumps(fitted),
+        capture_output=True,
+        check=True,
+    )
+    assert result.stdout.decode().strip() == "False"
