@@ -52,11 +52,14 @@ def settings_of(preset_name, device, epochs):
     }
 
 
-def cross_validate_settings(problem, n_samples, configurations, device, folds, seed):
+def cross_validate_settings(
+    problem, n_samples, configurations, device, folds, seed, n_jobs=None
+):
     """LipNet-4 cross-validated with each of ``configurations`` on the main
     job's kind of data: ``n_samples`` synthetic particles of ``problem`` in
     the benchmark's proportions, the thesis's augmentation, the same
-    stratified folds for all.
+    stratified folds for all; with ``n_jobs``, a CPU network's folds in
+    parallel processes.
 
     Returns the labels and :func:`~sklearn_lipnet.experiments.compare_models`'s
     results, keyed like ``configurations`` (name to LipNet-4 parameters).
@@ -86,6 +89,7 @@ def cross_validate_settings(problem, n_samples, configurations, device, folds, s
         cv=folds,
         labels=class_order(y, problem),
         random_state=seed,
+        n_jobs=n_jobs,
     )
     return y, results
 

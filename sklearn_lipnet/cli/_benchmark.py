@@ -113,7 +113,7 @@ def add_parser(commands):
             "batch_size": default.batch_size,
             "lr": default.lr,
             "precision": default.precision,
-            "jobs": 1,
+            "jobs": default.n_jobs,
         },
     )
     parser.set_defaults(func=run)
@@ -176,6 +176,7 @@ def _settings(args, datasets):
         **_canvas_setting(args),
         "sampling": args.sampling,
         "device": args.device,
+        "jobs": args.jobs,
         "seed": args.seed,
     }
 

@@ -442,8 +442,8 @@ def add_model_options(parser, *, defaults):
         type=int,
         default=None,
         help="parallel jobs for data generation, feature extraction and "
-        "preprocessing (and, in lipnet benchmark, the SVM's folds); -1 uses "
-        f"every core (default: {defaults['jobs']})",
+        "preprocessing (and, in lipnet benchmark, the folds: a network's on "
+        f"the CPU only); -1 uses every core (default: {defaults['jobs']})",
     )
     parser.add_argument(
         "--quiet", action="store_true", help="print only the results, not the progress"

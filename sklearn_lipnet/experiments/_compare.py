@@ -11,6 +11,7 @@ from sklearn.utils import _safe_indexing
 
 from ..datasets import CLASSES
 from ..metrics import cross_validate_per_class
+from ._network_folds import cross_validate_in_processes, fold_processes
 from ._progress import EpochProgress
 from ._shared_step import shared_first_step
 
@@ -134,12 +135,13 @@ def compare_models(
     random_state : int, default=0
         Seeds the folds.
     n_jobs : int, optional
-        Processes for the folds of models without a network (joblib
-        semantics; the feature SVM's folds on the 2-core machine: 41 s in
-        one process, 23 s in two on 24,918 particles, a second or two either
-        way on a few thousand, ``benchmarks/results/svm_folds_cpu.md``). Networks
-        train one fold after another: they already use every core, or the
-        GPU.
+        Processes for the folds (joblib semantics; the feature SVM's folds
+        on the 2-core machine: 41 s in one process, 23 s in two on 24,918
+        particles, a second or two either way on a few thousand,
+        ``benchmarks/results/svm_folds_cpu.md``). A network on the CPU shares
+        the cores among the folds that train at the same time (see
+        ``docs/cli.md``, "Folds in parallel"); on a GPU its folds train one
+        after another.
     verbose : int, default=0
         Passed to ``cross_validate``.
     log : callable, default=print
@@ -180,19 +182,32 @@ def compare_models(
                 f"{len(y)} particles for every fold "
                 f"({time.perf_counter() - start:.0f} s)"
             )
-        # Networks already use every core (or the GPU): one fold at a time.
-        fold_jobs = n_jobs if _network_of(estimator) is None else None
-        report = cross_validate_per_class(
-            model,
-            X_model,
-            y,
-            cv=splits,
-            labels=labels,
-            n_jobs=fold_jobs,
-            verbose=verbose,
-            random_state=random_state,
-            return_estimator=True,
-        )
+        network = _network_of(estimator)
+        processes = fold_processes(network, n_jobs, len(splits))
+        if processes > 1:
+            log(f"  {name}: folds in {processes} processes sharing the cores")
+            report = cross_validate_in_processes(
+                model,
+                X_model,
+                y,
+                splits,
+                n_processes=processes,
+                labels=labels,
+                progress=progress,
+            )
+        else:
+            report = cross_validate_per_class(
+                model,
+                X_model,
+                y,
+                cv=splits,
+                labels=labels,
+                # A network here runs on a GPU or was given no jobs.
+                n_jobs=n_jobs if network is None else None,
+                verbose=verbose,
+                random_state=random_state,
+                return_estimator=True,
+            )
         seconds = time.perf_counter() - start
         histories = [training_history(fitted) for fitted in report.estimators]
         last_model = report.estimators[-1]

@@ -117,7 +117,7 @@ class BenchmarkPreset:
     predict_batch_size : int
     n_jobs : int or None
         Processes for generating data and computing features, and for the
-        SVM's folds.
+        folds (a network's only on the CPU).
     training : dict or None
         The networks' training options over the pipelines' defaults:
         :data:`THESIS_TRAINING` (the thesis's augmentation, the last
@@ -157,11 +157,15 @@ BENCHMARK_PRESETS = {
         BenchmarkPreset(
             "default",
             "the main job: 900 particles per problem, the thesis's training "
-            "(batch 32, 12 epochs), bf16 where native; minutes on a laptop CPU",
+            "(batch 32, 12 epochs), bf16 where native, every core; minutes "
+            "on a laptop CPU",
             # bfloat16 halves the main job on CPUs with AMX or AVX512-BF16
             # and changes no per-class number beyond the fold spread
             # (benchmarks/results/lipnet_benchmark_cpu); elsewhere float32.
             precision="auto",
+            # Every core: on a CPU the network's folds share them in
+            # parallel processes (benchmarks/results/fold_processes_cpu.md).
+            n_jobs=-1,
         ),
         BenchmarkPreset(
             "fast",

@@ -5,7 +5,10 @@ fold of a model without epochs (which costs about as much as an epoch). The
 time left is the time so far scaled by the share of units still to do.
 """
 
+import contextlib
+import multiprocessing
 import sys
+import threading
 import time
 
 from skorch.callbacks import Callback
@@ -61,18 +64,49 @@ class Progress:
         self.label = ""
         self.start = time.perf_counter()
         self._last_line = -float("inf")
+        self._lock = threading.Lock()
+        self._channel = None
 
     def __deepcopy__(self, memo):
         # Estimators holding a progress callback are cloned for every fold;
         # all clones must report to this one counter, like to a logger.
         return self
 
-    def __getstate__(self):
-        # Sent to a worker process (parallel folds): the copy counts there,
-        # unseen, and writes nothing.
-        state = dict(self.__dict__)
-        state["stream"] = None
-        return state
+    def __reduce__(self):
+        # Sent to a worker process (parallel folds), a progress becomes a
+        # relay of its counts: back here while ``counting_from_processes``
+        # is open, nowhere otherwise.
+        return (_ForwardedProgress, (self._channel,))
+
+    @contextlib.contextmanager
+    def counting_from_processes(self):
+        """Count, inside the block, what worker processes report too.
+
+        Copies of this progress sent to other processes (with the
+        estimators of parallel folds) forward their counts here while the
+        block is open.
+
+        Yields
+        ------
+        self : Progress
+        """
+        manager = multiprocessing.Manager()
+        channel = manager.Queue()
+
+        def count_forwarded():
+            for units in iter(channel.get, None):
+                self.advance(units)
+
+        counter = threading.Thread(target=count_forwarded, daemon=True)
+        counter.start()
+        self._channel = channel
+        try:
+            yield self
+        finally:
+            self._channel = None
+            channel.put(None)
+            counter.join()
+            manager.shutdown()
 
     def describe(self, label):
         """Name the work now under way (shown in front of the counts).
@@ -92,8 +126,9 @@ class Progress:
         ----------
         units : int, default=1
         """
-        self.done = min(self.done + units, self.total)
-        self._show(force=self.done == self.total)
+        with self._lock:
+            self.done = min(self.done + units, self.total)
+            self._show(force=self.done == self.total)
 
     def line(self):
         """The current progress line.
@@ -128,6 +163,33 @@ class Progress:
             return
         self._last_line = now
         self.stream.flush()
+
+
+class _ForwardedProgress:
+    """A :class:`Progress` in a worker process: forwards what it counts.
+
+    ``channel`` is the queue of the parent's open
+    :meth:`Progress.counting_from_processes`, or None (counts go nowhere).
+    """
+
+    def __init__(self, channel=None):
+        self.channel = channel
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        # One hop only: a fitted estimator sent back to the parent keeps no
+        # link to a queue that is closed when the folds are done.
+        return (_ForwardedProgress, ())
+
+    def describe(self, label):
+        """Naming the work is left to the parent."""
+
+    def advance(self, units=1):
+        """Send ``units`` to the parent's progress, if it listens."""
+        if self.channel is not None:
+            self.channel.put(units)
 
 
 class EpochProgress(Callback):

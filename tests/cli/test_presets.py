@@ -24,7 +24,7 @@ def test_the_default_preset_is_the_thesis_training():
     # bfloat16 only where the CPU computes it natively (AMX, AVX512-BF16).
     assert args.precision == ("bf16" if native_bf16("cpu") else "fp32")
     assert args.compile is False
-    assert args.jobs is None
+    assert args.jobs == -1  # every core; a network's folds in processes
 
 
 def test_fast_scales_the_learning_rate_with_the_batch():
