@@ -39,6 +39,19 @@ from ._environment import machine_info, machine_markdown, write_result
 MEASURES = ("tpr", "ppv", "f1")
 
 
+def comparison_parser(description):
+    """An argument parser with the options these cross-validations share:
+    ``--device``, ``--folds``, ``--seed`` and ``--problem``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--problem", nargs="+", default=["lamellarity", "encapsulation"]
+    )
+    return parser
+
+
 def settings_of(preset_name, device, epochs):
     """LipNet-4 parameters of a preset on ``device``."""
     preset = BENCHMARK_PRESETS[preset_name]
@@ -137,15 +150,9 @@ def per_class_comparison(reference, candidate, keys):
 
 def main(argv=None):
     fast = BENCHMARK_PRESETS["fast"]
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto")
+    parser = comparison_parser(__doc__.splitlines()[0])
     parser.add_argument("--n-samples", type=int, default=fast.n_samples["lamellarity"])
     parser.add_argument("--epochs", type=int, default=fast.epochs)
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--problem", nargs="+", default=["lamellarity", "encapsulation"]
-    )
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
     configurations = {

@@ -21,7 +21,6 @@ Run::
 Writes ``benchmarks/results/fold_processes_<device>.{json,md}``.
 """
 
-import argparse
 import time
 
 from joblib import cpu_count
@@ -33,6 +32,7 @@ from sklearn_lipnet.neural_network import resolve_device
 
 from ._environment import machine_info, machine_markdown
 from .bench_fast_settings import (
+    comparison_parser,
     cross_validate_settings,
     per_class_comparison,
     settings_of,
@@ -46,14 +46,7 @@ WAYS = {"one after another": None, "in parallel processes": -1}
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto")
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--problem", nargs="+", default=["lamellarity", "encapsulation"]
-    )
-    args = parser.parse_args(argv)
+    args = comparison_parser(__doc__.splitlines()[0]).parse_args(argv)
     device = resolve_device(args.device)
     settings = settings_of("default", device, MAIN_JOB.epochs)
     start = time.perf_counter()

@@ -21,7 +21,6 @@ Run::
 Writes ``benchmarks/results/training_budget_<device>.{json,md}``.
 """
 
-import argparse
 import time
 
 from skorch.callbacks import LRScheduler
@@ -31,6 +30,7 @@ from sklearn_lipnet.neural_network import resolve_device
 
 from ._environment import machine_info, machine_markdown
 from .bench_fast_settings import (
+    comparison_parser,
     cross_validate_settings,
     per_class_comparison,
     settings_of,
@@ -82,19 +82,13 @@ def _describe(params):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto")
+    parser = comparison_parser(__doc__.splitlines()[0])
     parser.add_argument(
         "--budgets",
         nargs="+",
         choices=list(BUDGETS),
         default=list(BUDGETS),
         help="the budgets to run; the 12-epoch reference is always run",
-    )
-    parser.add_argument("--folds", type=int, default=5)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--problem", nargs="+", default=["lamellarity", "encapsulation"]
     )
     args = parser.parse_args(argv)
     device = resolve_device(args.device)
