@@ -3,7 +3,7 @@
 On a CPU with few cores, one network training with every core spends much
 of its time keeping the cores in step: two processes of one thread each
 train more images per second together than one process of two threads
-(``benchmarks/results/lipnet_benchmark_cpu``). The folds are therefore
+(``benchmarks/results/fold_processes_cpu.md``). The folds are therefore
 shared out among processes, the cores among the folds that run at the same
 time: five folds on two cores run as two rounds of two one-thread folds,
 then one fold with both threads. Which fold runs with how many threads is
