@@ -107,10 +107,33 @@ def cross_validate_settings(
     return y, results
 
 
-def write_device_result(stem, device, result, markdown):
-    """Write ``result`` and ``markdown`` as ``<stem>_<cpu|cuda>.{json,md}``."""
+#: How the per-class tables decide "same".
+SAME_WITHIN_SPREAD = (
+    "*Same*: the difference of the means is within the larger of the two fold "
+    "standard deviations."
+)
+
+
+def write_device_result(stem, device, *, title, paragraphs, settings, wall, results):
+    """Write and print a comparison as ``<stem>_<cpu|cuda>.{json,md}``.
+
+    The Markdown is ``title``, the ``paragraphs`` and this machine; the JSON
+    holds the machine, ``settings``, the wall time ``wall`` in seconds and
+    ``results``.
+    """
+    info = machine_info()
+    markdown = "\n\n".join(
+        [f"# {title}", *paragraphs, "## Machine\n\n" + machine_markdown(info)]
+    )
     kind = "cuda" if str(device).startswith("cuda") else "cpu"
+    result = {
+        "machine": info,
+        "settings": settings,
+        "wall_time_s": wall,
+        "results": results,
+    }
     write_result(f"{stem}_{kind}", result, markdown)
+    print(markdown)
 
 
 def per_class_comparison(reference, candidate, keys):
@@ -191,7 +214,6 @@ def main(argv=None):
         sections.append("\n".join(lines))
         print(sections[-1], flush=True)
     wall = time.perf_counter() - start
-    info = machine_info()
     settings = {
         "device": device,
         "n_samples": args.n_samples,
@@ -203,24 +225,21 @@ def main(argv=None):
     config_lines = "\n".join(
         f"- {name}: {params}" for name, params in configurations.items()
     )
-    markdown = "\n\n".join(
-        [
-            f"# Fast settings against the thesis's, LipNet-4 on {device}",
+    write_device_result(
+        "fast_settings",
+        device,
+        title=f"Fast settings against the thesis's, LipNet-4 on {device}",
+        paragraphs=[
             "Same synthetic data (benchmark proportions) and stratified folds; "
             f"{args.epochs} epochs each; {wall / 60:.1f} min in all. Produced by "
             "`python -m benchmarks.bench_fast_settings`.",
             config_lines,
             *sections,
-            "## Machine\n\n" + machine_markdown(info),
-        ]
+        ],
+        settings=settings,
+        wall=wall,
+        results=raw,
     )
-    write_device_result(
-        "fast_settings",
-        device,
-        {"machine": info, "settings": settings, "wall_time_s": wall, "results": raw},
-        markdown,
-    )
-    print(markdown)
 
 
 if __name__ == "__main__":

@@ -30,8 +30,8 @@ from sklearn_lipnet.experiments import BENCHMARK_PRESETS
 from sklearn_lipnet.experiments._network_folds import fold_processes, fold_rounds
 from sklearn_lipnet.neural_network import resolve_device
 
-from ._environment import machine_info, machine_markdown
 from .bench_fast_settings import (
+    SAME_WITHIN_SPREAD,
     comparison_parser,
     cross_validate_settings,
     per_class_comparison,
@@ -93,51 +93,40 @@ def main(argv=None):
         sections.append("\n".join(lines))
         print(sections[-1], flush=True)
     wall = time.perf_counter() - start
-    info = machine_info()
     processes = fold_processes(LipNetClassifier(device=device), -1, args.folds)
     schedule = [
         {"folds": list(folds), "processes": p, "threads_each": t}
         for folds, p, t in fold_rounds(args.folds, processes, cpu_count())
     ]
-    markdown = "\n\n".join(
-        [
-            f"# The main job's LipNet-4 folds in parallel processes on {device}",
-            "The main job's data and stratified folds (900 particles per "
-            "problem, benchmark proportions), the thesis's augmentation and "
-            f"oversampling, the main job's settings on this device ({settings}). "
-            f"In parallel: {len(schedule)} round(s), "
-            + "; ".join(
-                f"folds {r['folds'][0] + 1}-{r['folds'][-1] + 1} in "
-                f"{r['processes']} process(es) of {r['threads_each']} thread(s)"
-                for r in schedule
-            )
-            + f". {wall / 60:.1f} min in all. Produced by "
-            "`python -m benchmarks.bench_fold_processes`. *Same*: the "
-            "difference of the means is within the larger of the two fold "
-            "standard deviations.",
-            *sections,
-            "## Machine\n\n" + machine_markdown(info),
-        ]
+    rounds = "; ".join(
+        f"folds {r['folds'][0] + 1}-{r['folds'][-1] + 1} in "
+        f"{r['processes']} process(es) of {r['threads_each']} thread(s)"
+        for r in schedule
     )
     write_device_result(
         "fold_processes",
         device,
-        {
-            "machine": info,
-            "settings": {
-                "device": device,
-                "n_samples": MAIN_JOB.n_samples,
-                "folds": args.folds,
-                "seed": args.seed,
-                "main_job_settings": settings,
-                "schedule": schedule,
-            },
-            "wall_time_s": wall,
-            "results": raw,
+        title=f"The main job's LipNet-4 folds in parallel processes on {device}",
+        paragraphs=[
+            "The main job's data and stratified folds (900 particles per "
+            "problem, benchmark proportions), the thesis's augmentation and "
+            f"oversampling, the main job's settings on this device ({settings}). "
+            f"In parallel: {len(schedule)} round(s), {rounds}. "
+            f"{wall / 60:.1f} min in all. Produced by "
+            "`python -m benchmarks.bench_fold_processes`. " + SAME_WITHIN_SPREAD,
+            *sections,
+        ],
+        settings={
+            "device": device,
+            "n_samples": MAIN_JOB.n_samples,
+            "folds": args.folds,
+            "seed": args.seed,
+            "main_job_settings": settings,
+            "schedule": schedule,
         },
-        markdown,
+        wall=wall,
+        results=raw,
     )
-    print(markdown)
 
 
 if __name__ == "__main__":

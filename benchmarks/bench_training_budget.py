@@ -28,8 +28,8 @@ from skorch.callbacks import LRScheduler
 from sklearn_lipnet.experiments import BENCHMARK_PRESETS
 from sklearn_lipnet.neural_network import resolve_device
 
-from ._environment import machine_info, machine_markdown
 from .bench_fast_settings import (
+    SAME_WITHIN_SPREAD,
     comparison_parser,
     cross_validate_settings,
     per_class_comparison,
@@ -138,7 +138,6 @@ def main(argv=None):
         sections.append("\n".join(lines))
         print(sections[-1], flush=True)
     wall = time.perf_counter() - start
-    info = machine_info()
     settings = {
         "device": device,
         "n_samples": MAIN_JOB.n_samples,
@@ -147,27 +146,22 @@ def main(argv=None):
         "main_job_settings": base,
         "budgets": {b: _describe(BUDGETS[b][1]) for b in budgets},
     }
-    markdown = "\n\n".join(
-        [
-            f"# Training budgets for the main job's LipNet-4 on {device}",
+    write_device_result(
+        "training_budget",
+        device,
+        title=f"Training budgets for the main job's LipNet-4 on {device}",
+        paragraphs=[
             "The main job's data and stratified folds (900 particles per "
             "problem, benchmark proportions), the thesis's augmentation and "
             f"oversampling, the main job's settings on this device ({base}); "
             f"{wall / 60:.1f} min in all. Produced by "
-            "`python -m benchmarks.bench_training_budget`. *Same*: the "
-            "difference of the means is within the larger of the two fold "
-            "standard deviations.",
+            "`python -m benchmarks.bench_training_budget`. " + SAME_WITHIN_SPREAD,
             *sections,
-            "## Machine\n\n" + machine_markdown(info),
-        ]
+        ],
+        settings=settings,
+        wall=wall,
+        results=raw,
     )
-    write_device_result(
-        "training_budget",
-        device,
-        {"machine": info, "settings": settings, "wall_time_s": wall, "results": raw},
-        markdown,
-    )
-    print(markdown)
 
 
 if __name__ == "__main__":

@@ -47,11 +47,12 @@ def fold_processes(network, n_jobs, n_folds):
     """
     from ..neural_network import resolve_device
 
-    if network is None or effective_n_jobs(n_jobs) < 2:
+    jobs = effective_n_jobs(n_jobs)
+    if network is None or jobs < 2:
         return 1
     if not resolve_device(network.device).startswith("cpu"):
         return 1
-    return max(1, min(effective_n_jobs(n_jobs), n_folds, cpu_count()))
+    return min(jobs, n_folds, cpu_count())
 
 
 def fold_rounds(n_folds, n_processes, n_cores):
