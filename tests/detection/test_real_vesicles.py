@@ -65,9 +65,9 @@ def test_most_annotated_vesicles_are_found_and_measured(first_micrograph):
     found = find_particles(micrographs, pixel_size_nm=1.0)
     truth = vesicles.assign(diameter_nm=2 * vesicles["radius_px"])
     matches = match_particles(found, truth)
-    # 118 of the 121 annotated vesicles; a threshold that loses faint
-    # membranes found 111.
-    assert len(matches) >= 0.95 * len(truth)
+    # 120 of the 121 annotated vesicles (118 before gaps of a few pixels
+    # were bridged); a threshold that loses faint membranes found 111.
+    assert len(matches) >= 0.98 * len(truth)
     # The masks reach the outer edge of the membrane's dark band, which is
     # a few pixels outside the annotated radius: larger, but not by much.
     assert 0 < matches["diameter_error"].median() < 0.12
@@ -88,7 +88,32 @@ def test_multilamellar_vesicles_are_found_whole():
     rows, _ = lamellarity_detection(found, load_lamellarity(), pixel_size_nm=1.0)
     by_class = {row["class"]: row for row in rows}
     assert by_class["multilamellar"]["n"] == 31
-    assert by_class["multilamellar"]["whole"] >= 25
-    # ... without losing the unilamellar ones (748 of 762 before).
+    assert by_class["multilamellar"]["whole"] >= 28
+    # None is missed outright: 2 were while the membranes' wider gaps stayed
+    # open (and 1 where every gap that wide was bridged, joining touching
+    # neighbours); 2 more are found only in part.
+    assert by_class["multilamellar"]["missed"] == 0
+    # ... without losing unilamellar ones (752 of 762 found whole before the
+    # wider gaps were bridged, 757 since).
     unilamellar = by_class["unilamellar"]
-    assert unilamellar["whole"] >= 0.98 * unilamellar["n"]
+    assert unilamellar["whole"] >= 0.99 * unilamellar["n"]
+
+
+def test_a_multilamellar_vesicle_with_gaps_in_its_outer_band_is_found_whole():
+    # A real multilamellar vesicle (52 px across by eye) whose outer band of
+    # stacked lamellae breaks into arcs with gaps of two or three working
+    # pixels: the 3 x 3 closing leaves them open, so its region was never
+    # enclosed and the vesicle was missed.
+    from benchmarks._jensen_vesicles import load
+
+    micrographs, _ = load()
+    image = micrographs.set_index("id").loc["MicData_3", "image"]
+    row, col, radius = 109, 83, 26
+    crop = image[: row + 128, : col + 128]
+    found = find_particles(crop, pixel_size_nm=1.0)
+    distance = np.hypot(found["y"] - row, found["x"] - col)
+    whole = found[(distance < 0.2 * radius) & (found["diameter_nm"] >= 1.6 * radius)]
+    assert len(whole) == 1
+    # The outline follows the outer edge of the band, a little outside the
+    # circle drawn by eye.
+    assert whole["diameter_nm"].iloc[0] == pytest.approx(2 * radius, rel=0.12)
