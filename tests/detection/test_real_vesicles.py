@@ -101,8 +101,8 @@ def test_multilamellar_vesicles_are_found_whole():
 
 def test_a_multilamellar_vesicle_with_gaps_in_its_outer_band_is_found_whole():
     # A real multilamellar vesicle (52 px across by eye) whose outer band of
-    # stacked lamellae breaks into arcs with gaps of two or three working
-    # pixels: the 3 x 3 closing leaves them open, so its region was never
+    # stacked lamellae breaks into arcs with gaps wider than a working
+    # pixel: the 3 x 3 closing leaves them open, so its region was never
     # enclosed and the vesicle was missed.
     from benchmarks._jensen_vesicles import load
 
