@@ -38,9 +38,11 @@ _MEMBRANE_SIGMAS = (1.0, 2.0)
 # membrane that fades over a few pixels (the 3 x 3 closing bridges one).
 # Only the regions such a bridge newly closes are added: bridging every
 # gap this wide joins touching neighbours and lost two vesicles found
-# before. On the real vesicles (benchmarks/results/real_vesicles.md) this
-# found 2 more of the 31 multilamellar vesicles whole and missed 5 instead
-# of 10 of the 762 unilamellar ones; the synthetic micrographs
+# before; a disc of radius 3 joins neighbours even so (fewer multilamellar
+# and unilamellar vesicles found whole than with no wider bridge). On the
+# real vesicles (benchmarks/results/real_vesicles.md) radius 2 found 2
+# more of the 31 multilamellar vesicles whole and missed 5 instead of 10
+# of the 762 unilamellar ones; the synthetic micrographs
 # (benchmarks/results/micrographs.md) score the same.
 _WIDE_GAP_RADIUS = 2
 # Two maxima of the distance to the region's edge belong to one particle
