@@ -92,6 +92,23 @@ def test_a_membrane_that_fades_over_part_of_its_outline_is_followed():
     assert found >= 9
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_a_membrane_missing_over_a_sixth_of_its_circle_is_closed(seed):
+    # Its arc encloses nothing and no bridge spans 42 px: the arc's convex
+    # hull is the candidate (before it, none of these six was found, and
+    # half of those with a 45-degree gap).
+    rows, cols = np.indices((200, 200), dtype=float)
+    on_ring = np.abs(np.hypot(rows - 100, cols - 100) - 40) < 2
+    gap = np.abs(np.arctan2(rows - 100, cols - 100)) < np.pi / 6
+    image = np.full((200, 200), 150.0)
+    image[on_ring & ~gap] = 90
+    image += np.random.default_rng(seed).normal(0, 6, image.shape)
+    found = find_particles(image)
+    assert len(found) == 1
+    assert abs(found["y"][0] - 100) < 1.5 and abs(found["x"][0] - 100) < 1.5
+    assert found["diameter_nm"][0] == pytest.approx(2 * 40 + 4, rel=0.05)
+
+
 def multilamellar(seed):
     """A vesicle in a vesicle: a strong inner membrane (radius 20 px) and
     four faint outer lamellae 3 px apart (radii 36-45 px), stacked as

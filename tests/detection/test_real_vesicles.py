@@ -74,7 +74,7 @@ def test_most_annotated_vesicles_are_found_and_measured(first_micrograph):
     assert matches["distance_nm"].median() < 1.0
 
 
-def test_multilamellar_vesicles_are_found_whole():
+def test_vesicles_of_each_lamellarity_class_are_found_whole():
     # Their outer lamellae, stacked closely, form one thick dark band that
     # a band-pass tuned to a lone membrane breaks into arcs: the finder
     # then sees only an inner vesicle, or nothing (21 of 31 found whole).
@@ -93,10 +93,14 @@ def test_multilamellar_vesicles_are_found_whole():
     # open (and 1 where every gap that wide was bridged, joining touching
     # neighbours); 2 more are found only in part.
     assert by_class["multilamellar"]["missed"] == 0
-    # ... without losing unilamellar ones (752 of 762 found whole before the
-    # wider gaps were bridged, 757 since).
+    # ... without losing unilamellar ones: 752 of 762 found whole before the
+    # wider gaps were bridged, 757 since, 759 with the hulls of open arcs.
     unilamellar = by_class["unilamellar"]
-    assert unilamellar["whole"] >= 0.99 * unilamellar["n"]
+    assert unilamellar["whole"] >= 0.995 * unilamellar["n"]
+    # An open arc's hull next to a touching vesicle would join the two: 12
+    # of the 16 uncertain vesicles are found whole, 11 where such hulls
+    # were added too.
+    assert by_class["uncertain"]["whole"] >= 12
 
 
 def test_a_multilamellar_vesicle_with_gaps_in_its_outer_band_is_found_whole():
