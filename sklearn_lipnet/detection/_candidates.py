@@ -53,9 +53,9 @@ _WIDE_GAP_RADIUS = 2
 # its convex hull when it covers this share of the 36 sectors of 10 degrees
 # about its fitted circle's centre, and its pixels lie this close to a
 # circle (standard deviation of their distance to the centre, relative to
-# the radius). On the real vesicles this found 2 more of the unilamellar
-# ones and 8 more vesicles the authors did not annotate; the synthetic
-# micrographs score the same.
+# the radius). On the real vesicles (benchmarks/results/real_vesicles.md)
+# this found 2 more of the unilamellar ones and 8 more vesicles the
+# authors did not annotate; the synthetic micrographs score the same.
 _OPEN_RING_COVERAGE, _OPEN_RING_SPREAD = 0.75, 0.2
 # Two maxima of the distance to the region's edge belong to one particle
 # when the region between them is at least this wide (relative to the
@@ -213,7 +213,8 @@ def _open_rings(on, filled, min_radius, max_radius):
         if len(sectors) < _OPEN_RING_COVERAGE * 36:
             continue
         hull = convex_hull_image(arc)
-        if filled[box][hull & ~arc].mean() > 0.5:
+        interior = hull & ~arc
+        if not interior.any() or filled[box][interior].mean() > 0.5:
             continue
         # The hull and the arc in a box one pixel wider on every side.
         top, left = max(box[0].start - 1, 0), max(box[1].start - 1, 0)

@@ -94,7 +94,7 @@ def test_a_membrane_that_fades_over_part_of_its_outline_is_followed():
 
 @pytest.mark.parametrize("seed", range(6))
 def test_a_membrane_missing_over_a_sixth_of_its_circle_is_closed(seed):
-    # Its arc encloses nothing and no bridge spans 42 px: the arc's convex
+    # Its arc encloses nothing and no bridge spans 40 px: the arc's convex
     # hull is the candidate (before it, none of these six was found, and
     # half of those with a 45-degree gap).
     rows, cols = np.indices((200, 200), dtype=float)

@@ -98,8 +98,8 @@ def test_vesicles_of_each_lamellarity_class_are_found_whole():
     unilamellar = by_class["unilamellar"]
     assert unilamellar["whole"] >= 0.995 * unilamellar["n"]
     # An open arc's hull next to a touching vesicle would join the two: 12
-    # of the 16 uncertain vesicles are found whole, 11 where such hulls
-    # were added too.
+    # of the 16 uncertain vesicles are found whole, 11 where hulls were
+    # allowed to touch other regions.
     assert by_class["uncertain"]["whole"] >= 12
 
 
