@@ -26,11 +26,11 @@ import time
 from joblib import cpu_count
 
 from sklearn_lipnet import LipNetClassifier
-from sklearn_lipnet.experiments import BENCHMARK_PRESETS
 from sklearn_lipnet.experiments._network_folds import fold_processes, fold_rounds
 from sklearn_lipnet.neural_network import resolve_device
 
 from .bench_fast_settings import (
+    MAIN_JOB,
     SAME_WITHIN_SPREAD,
     comparison_parser,
     cross_validate_settings,
@@ -38,8 +38,6 @@ from .bench_fast_settings import (
     settings_of,
     write_device_result,
 )
-
-MAIN_JOB = BENCHMARK_PRESETS["default"]
 
 #: How the folds run: name in the table, and ``n_jobs``.
 WAYS = {"one after another": None, "in parallel processes": -1}

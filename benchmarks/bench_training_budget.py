@@ -25,10 +25,10 @@ import time
 
 from skorch.callbacks import LRScheduler
 
-from sklearn_lipnet.experiments import BENCHMARK_PRESETS
 from sklearn_lipnet.neural_network import resolve_device
 
 from .bench_fast_settings import (
+    MAIN_JOB,
     SAME_WITHIN_SPREAD,
     comparison_parser,
     cross_validate_settings,
@@ -37,7 +37,6 @@ from .bench_fast_settings import (
     write_device_result,
 )
 
-MAIN_JOB = BENCHMARK_PRESETS["default"]
 REFERENCE = "12"
 
 

@@ -19,10 +19,9 @@ tables from disk or synthetic, synthetic micrographs),
 :mod:`~sklearn_lipnet.export` (ONNX files for other runtimes).
 """
 
-import importlib
-
 from .features import ParticleFeatures
 from .preprocessing import ParticlePreprocessor
+from .utils._lazy import lazy_attributes
 
 # The names below need PyTorch. They are imported on first use, so that
 # processes that only compute features or preprocess images (joblib workers,
@@ -47,14 +46,7 @@ _LAZY_NAMES = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY_NAMES:
-        return getattr(importlib.import_module(_LAZY_NAMES[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_LAZY_NAMES))
+__getattr__, __dir__ = lazy_attributes(__name__, _LAZY_NAMES)
 
 
 __version__ = "0.1.0.dev0"

@@ -13,8 +13,7 @@ network's default augmentation and weight averaging there, and
 the command line offers.
 """
 
-import importlib
-
+from ..utils._lazy import lazy_attributes
 from ._sampling import (
     SAMPLING_STRATEGIES,
     CheckedSMOTE,
@@ -38,14 +37,7 @@ _TORCH_NAMES = {
 }
 
 
-def __getattr__(name):
-    if name in _TORCH_NAMES:
-        return getattr(importlib.import_module(_TORCH_NAMES[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(_TORCH_NAMES))
+__getattr__, __dir__ = lazy_attributes(__name__, _TORCH_NAMES)
 
 
 __all__ = [
