@@ -5,6 +5,7 @@ import pytest
 from scipy.signal import argrelmin
 
 from sklearn_lipnet.datasets import make_liposomes, thesis_proportions
+from sklearn_lipnet.datasets._scenes import lamellarity_scene
 
 #: Tables 1 and 2 of the thesis, as printed.
 THESIS_TABLES = {
@@ -153,6 +154,24 @@ def test_full_liposomes_hold_dark_content_empty_ones_do_not():
         contrast.append(np.median(image[:20, :20]) - image[inner & mask].mean())
     contrast = np.array(contrast)
     assert np.median(contrast[y == "full"]) > np.median(contrast[y == "empty"]) + 10
+
+
+def test_multilamellar_vesicles_are_onion_like_or_hold_a_whole_vesicle():
+    # Real cryo-EM multilamellar vesicles range from closely stacked
+    # lamellae to a vesicle inside a vesicle; models trained without the
+    # latter called real ones unilamellar. The water between the two outer
+    # bilayers (at 1 nm per pixel, in nm) shows which a vesicle is.
+    rng = np.random.default_rng(0)
+    water_nm, outer_nm = [], []
+    for _ in range(300):
+        scene = lamellarity_scene("multilamellar", rng, 1.0, context=False)
+        outer, second = scene.bilayers[:2]
+        water_nm.append(outer.radius - 5.0 - second.radius)  # bilayer: 5 nm
+        outer_nm.append(outer.radius)
+    water_nm, share = np.array(water_nm), np.array(water_nm) / outer_nm
+    assert 0.35 <= np.mean(water_nm <= 12) <= 0.65  # onion-like spacing
+    assert np.mean(share >= 0.35) >= 0.15  # room for a whole vesicle
+    assert share.max() <= 0.5
 
 
 @pytest.mark.parametrize(
