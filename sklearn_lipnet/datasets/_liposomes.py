@@ -162,7 +162,8 @@ def make_liposomes(
     neighbouring vesicles and ice grains appear in the surrounding.
 
     ``problem="lamellarity"``: ``"unilamellar"`` (one bilayer),
-    ``"multilamellar"`` (2-4 nested bilayers, larger vesicles; in some of them
+    ``"multilamellar"`` (2-5 nested bilayers, larger vesicles; closely
+    stacked or loosely nested, some holding a whole vesicle; in some of them
     the inner lamellae are faint) and ``"uncertain"`` (overlapping vesicles,
     ice, low contrast or a film edge over the particle).
     ``problem="encapsulation"``: ``"empty"`` (interior like the background),
