@@ -32,7 +32,8 @@ classes of every vesicle annotated or found (see its ``SOURCE.md``):
   cut-outs, classify the detections that measure a labelled vesicle whole:
   per by-eye class, the share called each class (the diagonal is the
   recall of that class on real particles, which synthetic data alone
-  cannot show).
+  cannot show). Once per ``--seeds`` seed (three by default): how well
+  such models transfer varies much with the seed.
 
 The source gives no pixel size, so sizes are in pixels and the finder runs
 at ``--pixel-size-nm`` (1 by default: its nanometre settings then read as
@@ -213,35 +214,51 @@ def lamellarity_detection(found, labelled, pixel_size_nm):
 
 
 def classification(found, labelled, whole, args):
-    """Per model and by-eye class: the share of each predicted class among
-    the labelled vesicles found whole; the models."""
-    data = training_data("lamellarity", args)
-    rows = []
-    for sampling in ("none", "oversample"):
-        model, _ = train(sampling, data, args)
-        rows.append(
-            (f"LipNet-4, {args.n_train} synthetic cut-outs, sampling {sampling}", model)
-        )
-    svm = make_svm_pipeline().fit(*data)
-    rows.append((f"SVM (make_svm_pipeline()), {args.n_train} synthetic cut-outs", svm))
-    result = []
-    for name, model in rows:
-        for which in CLASSES["lamellarity"]:
-            of_class = whole[(labelled["class"] == which).to_numpy()]
-            particles = found.loc[of_class[of_class >= 0]]
-            shares = pd.Series(model.predict(particles)).value_counts(normalize=True)
-            result.append(
-                {
-                    "model": name,
-                    "particles": which,
-                    "n": len(particles),
-                    **{
-                        label: float(shares.get(label, 0.0))
-                        for label in CLASSES["lamellarity"]
-                    },
-                }
+    """Per seed, model and by-eye class: the share of each predicted class
+    among the labelled vesicles found whole; the models of the first seed.
+
+    A seed draws the synthetic training set and the networks' weights; how
+    far models trained on synthetic particles transfer to real ones varies
+    much between seeds, so one seed can mislead.
+    """
+    rows, first = [], None
+    for seed in args.seeds:
+        seeded = argparse.Namespace(**{**vars(args), "seed": seed})
+        data = training_data("lamellarity", seeded)
+        models = []
+        for sampling in ("none", "oversample"):
+            model, _ = train(sampling, data, seeded)
+            models.append(
+                (
+                    f"LipNet-4, {args.n_train} synthetic cut-outs, sampling {sampling}",
+                    model,
+                )
             )
-    return result, dict(rows)
+        svm = make_svm_pipeline().fit(*data)
+        models.append(
+            (f"SVM (make_svm_pipeline()), {args.n_train} synthetic cut-outs", svm)
+        )
+        first = first or dict(models)
+        for name, model in models:
+            for which in CLASSES["lamellarity"]:
+                of_class = whole[(labelled["class"] == which).to_numpy()]
+                particles = found.loc[of_class[of_class >= 0]]
+                shares = pd.Series(model.predict(particles)).value_counts(
+                    normalize=True
+                )
+                rows.append(
+                    {
+                        "model": name,
+                        "seed": seed,
+                        "particles": which,
+                        "n": len(particles),
+                        **{
+                            label: float(shares.get(label, 0.0))
+                            for label in CLASSES["lamellarity"]
+                        },
+                    }
+                )
+    return rows, first
 
 
 def save_overlay(micrographs, vesicles, found, matches, path):
@@ -380,30 +397,41 @@ def markdown(result, args):
                 f"{s['median_abs_radius_error']:.1%} |"
             )
     if result.get("classification"):
+        seeds = ", ".join(str(seed) for seed in args.seeds)
         lines += [
             "",
             "## Lamellarity, with models trained on synthetic particles only",
             "",
             f"Models trained on `make_liposomes(problem='lamellarity')` cut-outs "
-            f"only ({args.n_train}, thesis proportions, seed {args.seed}; "
-            f"LipNet-4 as `bench_micrographs` trains it, {args.epochs} epochs, "
-            "masks found automatically) classify the detections that measure "
-            "a vesicle of our by-eye classes whole (the diagonal is each "
-            "class's recall on real particles; "
+            f"only ({args.n_train}, thesis proportions; LipNet-4 as "
+            f"`bench_micrographs` trains it, {args.epochs} epochs, masks found "
+            "automatically) classify the detections that measure a vesicle of "
+            "our by-eye classes whole (the diagonal is each class's recall on "
+            f"real particles). Each model is trained once per seed ({seeds}: "
+            "the seed draws the synthetic cut-outs and the network's weights); "
+            "a cell gives the mean share over the seeds and, in brackets, each "
+            "seed's, in per cent. "
             f"`real_vesicles{args.suffix}_classes.png` shows the first "
-            "micrograph's detections coloured by the first model's class, "
-            "as `lipnet analyze` colours them).",
+            "micrograph's detections coloured by the first model's class "
+            "(first seed), as `lipnet analyze` colours them.",
             "",
             "| model | class (by eye) | n | called unilamellar | multilamellar "
             "| uncertain |",
             "| --- | --- | ---: | ---: | ---: | ---: |",
         ]
-        lines += [
-            f"| {row['model']} | {row['particles']} | {row['n']} | "
-            f"{row['unilamellar']:.1%} | "
-            f"{row['multilamellar']:.1%} | {row['uncertain']:.1%} |"
-            for row in result["classification"]
-        ]
+        table = pd.DataFrame(result["classification"])
+        for (model, which), group in table.groupby(["model", "particles"], sort=False):
+            cells = [
+                f"{group[label].mean():.1%} ("
+                + " / ".join(f"{share:.0%}".rstrip("%") for share in group[label])
+                + ")"
+                for label in CLASSES["lamellarity"]
+            ]
+            lines.append(
+                f"| {model} | {which} | {group['n'].iloc[0]} | "
+                + " | ".join(cells)
+                + " |"
+            )
     lines += ["", "## Machine", "", machine_markdown(result["machine"])]
     return "\n".join(lines)
 
@@ -427,11 +455,17 @@ def main(argv=None):
     parser.add_argument(
         "--no-classify",
         action="store_true",
-        help="skip training the lamellarity models (about two minutes)",
+        help="skip training the lamellarity models (about three minutes a seed)",
     )
     parser.add_argument("--n-train", type=int, default=2000)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--seeds",
+        type=int,
+        nargs="+",
+        default=[0, 1, 2],
+        help="train the models once per seed (default 0 1 2)",
+    )
     parser.add_argument("--device", default="cpu")
     parser.add_argument(
         "--suffix",

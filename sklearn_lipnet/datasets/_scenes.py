@@ -26,7 +26,7 @@ _ONION_GAP_NM = (2.0, 12.0)  # water between lamellae of an onion-like vesicle
 #: hold a whole vesicle, as real cryo-EM ones often do (the multilamellar
 #: vesicles of ``benchmarks/real_data/jensen_vesicles``). Up to 0.3 before;
 #: models trained on such vesicles called few real ones multilamellar
-#: (``benchmarks/results/real_vesicles.md``).
+#: (``docs/real_data.md``, models trained on synthetic particles).
 _LOOSE_GAP = (0.15, 0.5)
 #: Share of multilamellar vesicles whose lamellae are onion-like (closely
 #: stacked); the others are loosely nested.
@@ -43,7 +43,8 @@ class Scene:
 
     ``particle`` holds the outlines of what the expert segmented (a vesicle,
     or two overlapping ones); its bounding box plus the surrounding is the
-    canvas. Drawing steps are queued as functions of ``(density, shift)``
+    canvas. ``bilayers`` holds the outer outline of every bilayer queued,
+    outermost first within a vesicle. Drawing steps are queued as functions of ``(density, shift)``
     and run once the canvas exists.
     """
 
