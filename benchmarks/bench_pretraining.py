@@ -59,7 +59,13 @@ from sklearn_lipnet.cli._common import epochs_option
 from sklearn_lipnet.datasets import make_liposomes
 from sklearn_lipnet.experiments import THESIS_TRAINING
 
-from ._environment import RESULTS, machine_info, machine_markdown, write_result
+from ._environment import (
+    RESULTS,
+    git_commit,
+    machine_info,
+    machine_markdown,
+    write_result,
+)
 from ._jensen_vesicles import lamellarity_cut_outs
 from .bench_real_data import HARD_WEIGHTS, until_min_updates
 
@@ -203,6 +209,7 @@ def main():
     folder = args.models_dir or tempfile.mkdtemp(prefix="lipnet-pretrained-")
     Path(folder).mkdir(parents=True, exist_ok=True)
     info = machine_info()
+    commit = git_commit()
     runs = [] if args.fresh else earlier_runs(args)
     done = {(r["target"], r["init"], r["n_labelled"], r["repeat"]) for r in runs}
     for target in args.problem:
@@ -263,6 +270,7 @@ def main():
                             )
                         ),
                         "seconds": time.perf_counter() - start,
+                        "commit": commit,
                     }
                     runs.append(run)
                     write_result(
@@ -381,6 +389,7 @@ def report(runs, args, info):
         f"over {args.repeats} draws of the labelled particles and the test "
         "micrographs.",
     ]
+    lines += _commits_text(runs, labels)
     for target in dict.fromkeys(run["target"] for run in runs):
         ns = sorted({run["n_labelled"] for run in runs if run["target"] == target})
         lines += [
@@ -409,6 +418,28 @@ def report(runs, args, info):
         lines += _recall_table(runs, target, ns, labels)
     lines += ["", "## Machine", "", machine_markdown(info)]
     return "\n".join(lines)
+
+
+def _commits_text(runs, labels):
+    """Report lines naming the commit of each start's runs, where a file holds
+    runs of more than one (a later run with other ``--inits`` adds to the
+    runs on disk; runs from before runs recorded their commit have none)."""
+    commits = {}
+    for run in runs:
+        commits.setdefault(run.get("commit") or "an earlier commit", {})[
+            labels[run["init"]]
+        ] = None
+    if len(commits) < 2:
+        return []
+    return [
+        "",
+        "Runs of more than one version: "
+        + "; ".join(
+            f"{', '.join(starts)} recorded at {commit}"
+            for commit, starts in commits.items()
+        )
+        + ".",
+    ]
 
 
 def _paired_table(runs, target, ns, labels):
