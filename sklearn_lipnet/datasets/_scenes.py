@@ -44,8 +44,8 @@ class Scene:
     ``particle`` holds the outlines of what the expert segmented (a vesicle,
     or two overlapping ones); its bounding box plus the surrounding is the
     canvas. ``bilayers`` holds the outer outline of every bilayer queued,
-    outermost first within a vesicle. Drawing steps are queued as functions of ``(density, shift)``
-    and run once the canvas exists.
+    outermost first within a vesicle. Drawing steps are queued as functions
+    of ``(density, shift)`` and run once the canvas exists.
     """
 
     def __init__(self, rng, pixel_size_nm):
