@@ -162,15 +162,20 @@ def test_multilamellar_vesicles_are_onion_like_or_hold_a_whole_vesicle():
     # latter called real ones unilamellar. The water between the two outer
     # bilayers (at 1 nm per pixel, in nm) shows which a vesicle is.
     rng = np.random.default_rng(0)
-    water_nm, outer_nm = [], []
+    water_nm, outer_nm, single = [], [], 0
     for _ in range(300):
         scene = lamellarity_scene("multilamellar", rng, 1.0, context=False)
+        if len(scene.bilayers) < 2:  # no room left inside a small vesicle
+            single += 1
+            continue
         outer, second = scene.bilayers[:2]
         water_nm.append(outer.radius - 5.0 - second.radius)  # bilayer: 5 nm
         outer_nm.append(outer.radius)
     water_nm, share = np.array(water_nm), np.array(water_nm) / outer_nm
-    assert 0.35 <= np.mean(water_nm <= 12) <= 0.65  # onion-like spacing
-    assert np.mean(share >= 0.35) >= 0.15  # room for a whole vesicle
+    assert single <= 3
+    # 40 % are drawn onion-like; small loosely nested ones add a few.
+    assert 0.35 <= np.mean(water_nm <= 12) <= 0.55
+    assert np.mean(share >= 0.35) >= 0.2  # room for a whole vesicle
     assert share.max() <= 0.5
 
 
